@@ -1,0 +1,9 @@
+//! FHIR R4 (4.0.1) vocabulary shared by every other crate, with no I/O:
+//! the list of resource types, logical ids, references, the primitive types
+//! whose text must survive a round trip (dates with their precision and
+//! offset, decimals with their digits), and the OperationOutcome builder that
+//! every error becomes at the edge.
+
+pub mod id;
+pub mod operation_outcome;
+pub mod resource_types;

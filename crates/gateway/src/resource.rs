@@ -1,0 +1,184 @@
+//! Checks every incoming body passes before validation proper, and the server-owned
+//! fields (`id`, `meta.versionId`, `meta.lastUpdated`) the store writes into it.
+//!
+//! Bodies are parsed with serde_json's `preserve_order` and `arbitrary_precision`
+//! features, so re-serialising keeps element order and every decimal's digits.
+
+use fhir_core::id::LogicalId;
+use fhir_core::resource_types::is_resource_type;
+use serde_json::{Map, Value};
+
+use crate::error::GatewayError;
+use crate::time::Micros;
+
+/// Parses a request body into a JSON object with a known `resourceType`.
+pub fn parse_resource(body: &[u8]) -> Result<Value, GatewayError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(GatewayError::invalid_body(
+            "the request body is empty; a FHIR resource in JSON was expected",
+            None,
+        ));
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|error| {
+        GatewayError::invalid_body(
+            format!(
+                "the body is not valid JSON: {error} (line {}, column {})",
+                error.line(),
+                error.column()
+            ),
+            None,
+        )
+    })?;
+    let Some(object) = value.as_object() else {
+        return Err(GatewayError::invalid_body(
+            "the body must be a JSON object (a FHIR resource)",
+            None,
+        ));
+    };
+    match object.get("resourceType") {
+        Some(Value::String(name)) if is_resource_type(name) => Ok(value),
+        Some(Value::String(name)) => Err(GatewayError::invalid_body(
+            format!("resourceType '{name}' is not a FHIR R4 resource type"),
+            Some("resourceType"),
+        )),
+        Some(_) => Err(GatewayError::invalid_body(
+            "resourceType must be a string",
+            Some("resourceType"),
+        )),
+        None => Err(GatewayError::invalid_body(
+            "the body has no resourceType; every FHIR resource must name its type",
+            None,
+        )),
+    }
+}
+
+/// The URL's type must be a resource type.
+pub fn check_type(resource_type: &str) -> Result<(), GatewayError> {
+    if is_resource_type(resource_type) {
+        Ok(())
+    } else {
+        Err(GatewayError::UnknownResourceType(resource_type.to_owned()))
+    }
+}
+
+pub fn check_id(id: &str) -> Result<LogicalId, GatewayError> {
+    LogicalId::parse(id).map_err(|error| GatewayError::InvalidId(format!("'{id}': {error}")))
+}
+
+/// The body's `resourceType` must be the URL's.
+pub fn check_type_matches(url_type: &str, resource: &Value) -> Result<(), GatewayError> {
+    let body_type = resource
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if body_type == url_type {
+        Ok(())
+    } else {
+        Err(GatewayError::invalid_body(
+            format!("the body is a {body_type} but the URL is for {url_type}"),
+            Some(&format!("{body_type}.resourceType")),
+        ))
+    }
+}
+
+/// On update the body must carry the URL's id (R4 3.1.0.4 update).
+pub fn check_update_id(url_type: &str, url_id: &str, resource: &Value) -> Result<(), GatewayError> {
+    match resource.get("id") {
+        Some(Value::String(body_id)) if body_id == url_id => Ok(()),
+        Some(Value::String(body_id)) => Err(GatewayError::invalid_body(
+            format!("the body's id '{body_id}' does not match the id '{url_id}' in the URL"),
+            Some(&format!("{url_type}.id")),
+        )),
+        Some(_) => Err(GatewayError::invalid_body(
+            "id must be a string",
+            Some(&format!("{url_type}.id")),
+        )),
+        None => Err(GatewayError::invalid_body(
+            format!(
+                "an update must carry the resource id in the body (expected \"id\": \"{url_id}\")"
+            ),
+            Some(&format!("{url_type}.id")),
+        )),
+    }
+}
+
+/// Sets `id` (right after `resourceType`), `meta.versionId` and
+/// `meta.lastUpdated`, keeps the rest of `meta` (profiles, tags, security)
+/// and returns the text to store.
+pub fn finalize_body(resource: Value, id: &str, version: i64, last_updated: Micros) -> String {
+    let Value::Object(fields) = resource else {
+        return resource.to_string();
+    };
+    let mut ordered = Map::with_capacity(fields.len() + 2);
+    let mut meta = Map::new();
+    let mut rest = Vec::with_capacity(fields.len());
+    for (key, value) in fields {
+        match key.as_str() {
+            "resourceType" => {
+                ordered.insert(key, value);
+            }
+            "id" => {}
+            "meta" => {
+                if let Value::Object(existing) = value {
+                    meta = existing;
+                }
+            }
+            _ => rest.push((key, value)),
+        }
+    }
+    ordered.insert("id".to_owned(), Value::String(id.to_owned()));
+    meta.insert("versionId".to_owned(), Value::String(version.to_string()));
+    meta.insert(
+        "lastUpdated".to_owned(),
+        Value::String(last_updated.to_instant()),
+    );
+    ordered.insert("meta".to_owned(), Value::Object(meta));
+    ordered.extend(rest);
+    Value::Object(ordered).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bodies_that_are_not_resources() {
+        for body in [
+            &b""[..],
+            b"  ",
+            b"{",
+            b"[1]",
+            b"\"x\"",
+            b"{}",
+            b"{\"resourceType\":1}",
+        ] {
+            assert!(matches!(
+                parse_resource(body),
+                Err(GatewayError::InvalidBody { .. })
+            ));
+        }
+        let error = parse_resource(br#"{"resourceType":"Patientx"}"#).err();
+        assert!(error.is_some_and(|e| e.to_string().contains("Patientx")));
+    }
+
+    #[test]
+    fn finalize_keeps_decimals_order_and_meta() {
+        let resource = parse_resource(
+            br#"{"resourceType":"Observation","status":"final","meta":{"profile":["http://x"]},"valueQuantity":{"value":1.10},"id":"old"}"#,
+        )
+        .unwrap_or_default();
+        let text = finalize_body(resource, "new", 3, Micros(0));
+        assert_eq!(
+            text,
+            r#"{"resourceType":"Observation","id":"new","meta":{"profile":["http://x"],"versionId":"3","lastUpdated":"1970-01-01T00:00:00.000000Z"},"status":"final","valueQuantity":{"value":1.10}}"#
+        );
+    }
+
+    #[test]
+    fn update_id_must_match() {
+        let body = serde_json::json!({"resourceType": "Patient", "id": "a"});
+        assert!(check_update_id("Patient", "a", &body).is_ok());
+        assert!(check_update_id("Patient", "b", &body).is_err());
+        assert!(check_update_id("Patient", "a", &serde_json::json!({})).is_err());
+    }
+}

@@ -1,0 +1,127 @@
+//! The canonical, versioned record in PostgreSQL or SQLite, through diesel.
+//!
+//! `pool` opens either backend and holds the macro that runs one body of
+//! diesel code against it (see there for why we use blocking diesel in a
+//! pool rather than diesel-async); `schema` and `rows` describe the tables;
+//! `versions` implements writes (one transaction per version), reads and
+//! history; `migrate` applies the SQL migrations embedded in the binary.
+//! [`Store`] implements `gateway::Storage`, the only interface the rest of
+//! the gateway sees. Timestamps are BIGINT microseconds and bodies TEXT in
+//! both dialects, so one set of queries serves both.
+
+mod migrate;
+mod pool;
+mod rows;
+mod schema;
+mod versions;
+
+use std::path::PathBuf;
+
+use gateway::storage::WriteOutcome;
+use gateway::{HistoryPage, HistoryQuery, Storage, StorageError, StoredVersion, WriteRequest};
+
+pub use pool::PoolOptions;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    /// `postgres://…`/`postgresql://…`, or `sqlite://PATH` (relative or absolute).
+    pub fn parse(url: &str) -> Result<Self, StorageError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(url.to_owned()))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StorageError::Unavailable(
+                    "sqlite:// needs a file path, e.g. sqlite://./fhirgate-data/fhirgate.db".into(),
+                ));
+            }
+            Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+        } else {
+            Err(StorageError::Unavailable(format!(
+                "unsupported database URL '{url}': use postgres://… or sqlite://PATH"
+            )))
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Postgres(_) => "postgresql",
+            DatabaseUrl::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+pub struct Store {
+    pools: pool::Pools,
+}
+
+impl Store {
+    /// Opens the pool; does not migrate (call [`Store::migrate`]).
+    pub fn open(url: &DatabaseUrl, options: &PoolOptions) -> Result<Self, StorageError> {
+        let pools = match url {
+            DatabaseUrl::Postgres(url) => pool::Pools::Postgres(pool::postgres(url, options)?),
+            DatabaseUrl::Sqlite(path) => pool::Pools::Sqlite(pool::sqlite(path, options)?),
+        };
+        Ok(Self { pools })
+    }
+
+    /// Applies pending migrations; returns the names of those applied.
+    pub fn migrate(&self) -> Result<Vec<String>, StorageError> {
+        migrate::run(&self.pools)
+    }
+}
+
+impl Storage for Store {
+    fn write(&self, tenant: &str, request: WriteRequest) -> Result<WriteOutcome, StorageError> {
+        self.write_version(tenant, &request)
+    }
+
+    fn read_current(
+        &self,
+        tenant: &str,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<StoredVersion>, StorageError> {
+        self.current(tenant, resource_type, id)
+    }
+
+    fn read_version(
+        &self,
+        tenant: &str,
+        resource_type: &str,
+        id: &str,
+        version: i64,
+    ) -> Result<Option<StoredVersion>, StorageError> {
+        self.version(tenant, resource_type, id, version)
+    }
+
+    fn history(&self, tenant: &str, query: &HistoryQuery) -> Result<HistoryPage, StorageError> {
+        self.history_page(tenant, query)
+    }
+
+    fn ping(&self) -> Result<(), StorageError> {
+        use diesel::RunQueryDsl;
+        pool::with_connection!(&self.pools, |conn| {
+            diesel::sql_query("SELECT 1")
+                .execute(conn)
+                .map(|_| ())
+                .map_err(|error| StorageError::Unavailable(error.to_string()))
+        })
+    }
+
+    fn pool_state(&self) -> (u32, u32) {
+        let state = match &self.pools {
+            pool::Pools::Postgres(pool) => pool.state(),
+            pool::Pools::Sqlite(pool) => pool.state(),
+        };
+        (
+            state.connections.saturating_sub(state.idle_connections),
+            state.idle_connections,
+        )
+    }
+}

@@ -1,7 +1,7 @@
 """Derives summary-elements.txt from the FHIR R4 core StructureDefinitions (CC0).
 
 One line per resource type: `Type element.path element.path ...`, listing the
-element paths (relative to the resource, backbone children dotted) whose
+element paths (relative to the resource, backbone children dotted, choice elements ending in [x]) whose
 ElementDefinition has isSummary = true. `_summary=true` keeps only these.
 
 Run from the repository root:
@@ -25,6 +25,6 @@ for entry in bundle["entry"]:
         path = element["path"]
         if "." not in path or not element.get("isSummary"):
             continue
-        relative = path.split(".", 1)[1].replace("[x]", "")
+        relative = path.split(".", 1)[1]
         paths.append(relative)
     print(sd["id"], " ".join(paths))

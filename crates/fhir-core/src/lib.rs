@@ -7,3 +7,4 @@
 pub mod id;
 pub mod operation_outcome;
 pub mod resource_types;
+pub mod subsetting;

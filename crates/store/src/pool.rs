@@ -46,8 +46,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
     fn on_acquire(&self, connection: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         connection
             .batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
+                 PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -56,6 +56,7 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
 pub fn postgres(url: &str, options: &PoolOptions) -> Result<PgPool, StorageError> {
     Pool::builder()
         .max_size(options.max_connections)
+        .min_idle(Some(2))
         .connection_timeout(options.connect_timeout)
         .build(ConnectionManager::new(url))
         .map_err(|error| StorageError::Unavailable(format!("PostgreSQL: {error}")))
@@ -68,7 +69,17 @@ pub fn sqlite(path: &Path, options: &PoolOptions) -> Result<SqlitePool, StorageE
         })?;
     }
     let url = path.to_string_lossy().into_owned();
+    // The journal mode is a property of the file: set it once, before the pool
+    // opens connections in parallel (switching it needs an exclusive lock).
+    let unavailable =
+        |error: String| StorageError::Unavailable(format!("SQLite {}: {error}", path.display()));
+    let mut first = SqliteConnection::establish(&url).map_err(|e| unavailable(e.to_string()))?;
+    first
+        .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+        .map_err(|e| unavailable(e.to_string()))?;
+    drop(first);
     Pool::builder()
+        .min_idle(Some(1))
         .max_size(options.max_connections.min(16))
         .connection_timeout(options.connect_timeout)
         .connection_customizer(Box::new(SqlitePragmas))

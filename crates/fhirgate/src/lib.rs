@@ -1,0 +1,135 @@
+//! The `fhirgate` binary's library half: configuration (`settings`), logging
+//! (`telemetry`), and [`Application`], which opens the database, applies
+//! migrations, binds the listeners and runs until a signal stops it. The
+//! binary (`main.rs`) only parses the command line and calls in here, so
+//! tests start the very same application on port 0.
+
+pub mod settings;
+pub mod telemetry;
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use gateway::{Gateway, GatewayConfig, Storage};
+use http_api::{AppState, HttpSettings, Metrics};
+use settings::Settings;
+use store::{DatabaseUrl, PoolOptions, Store};
+
+/// How long in-flight requests get to finish after SIGTERM/SIGINT.
+const SHUTDOWN_GRACE_SECONDS: u64 = 30;
+
+/// Opens the store and applies pending migrations.
+pub fn open_store(settings: &Settings) -> anyhow::Result<(Store, DatabaseUrl)> {
+    let url = DatabaseUrl::parse(&settings.database_url)?;
+    let options = PoolOptions {
+        max_connections: settings.max_connections,
+        ..PoolOptions::default()
+    };
+    let store = Store::open(&url, &options)
+        .with_context(|| format!("cannot open the {} database", url.backend_name()))?;
+    let applied = store.migrate()?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "database migrations applied");
+    }
+    Ok((store, url))
+}
+
+pub struct Application {
+    server: Server,
+    http_addr: SocketAddr,
+}
+
+impl Application {
+    /// Opens everything and binds the listeners. Must run inside an actix/tokio runtime.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let (store, url) = open_store(&settings)?;
+        let storage: Arc<dyn Storage> = Arc::new(store);
+        let gateway = Gateway::new(
+            storage,
+            GatewayConfig {
+                allow_update_create: settings.allow_update_create,
+            },
+        );
+        let metrics = Arc::new(Metrics::new(url.backend_name())?);
+        let state = web::Data::new(AppState {
+            gateway,
+            metrics,
+            settings: HttpSettings {
+                body_limit: settings.body_limit,
+                ..HttpSettings::default()
+            },
+        });
+        let listener = TcpListener::bind(&settings.http_addr)
+            .with_context(|| format!("cannot listen for HTTP on {}", settings.http_addr))?;
+        let http_addr = listener.local_addr()?;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(Compress::default())
+                .wrap(from_fn(http_api::metrics::record))
+                .configure(http_api::configure)
+        })
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE_SECONDS);
+        if let Some(workers) = settings.http_workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener)?.run();
+        tracing::info!(
+            http = %format!("http://{http_addr}/fhir"),
+            database = url.backend_name(),
+            "fhirgate listening"
+        );
+        Ok(Self { server, http_addr })
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutdown requested; finishing in-flight requests");
+            handle.stop(true).await;
+        });
+        self.server.await?;
+        tracing::info!("fhirgate stopped");
+        Ok(())
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut terminate), Ok(mut interrupt)) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

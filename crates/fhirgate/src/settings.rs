@@ -1,0 +1,195 @@
+//! Configuration: built-in defaults, then an optional TOML file (`--config`),
+//! then flags and `FHIRGATE_*` environment variables (DESIGN: interface contract).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use serde::Deserialize;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./fhirgate-data/fhirgate.db";
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_MLLP_ADDR: &str = "127.0.0.1:2575";
+pub const DEFAULT_PROFILES: &str = "./fhir-profiles";
+
+/// Flags shared by every subcommand; each also reads its environment variable.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CommonArgs {
+    /// TOML configuration file (routes, enforced profiles, clients, limits).
+    #[arg(long, global = true, env = "FHIRGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// sqlite://PATH or postgres://USER@HOST:PORT/DB
+    #[arg(long, global = true, env = "FHIRGATE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// HTTP listen address; port 0 picks a free port.
+    #[arg(long, global = true, env = "FHIRGATE_HTTP_ADDR")]
+    pub http_addr: Option<String>,
+    /// MLLP listen address; port 0 picks a free port.
+    #[arg(long, global = true, env = "FHIRGATE_MLLP_ADDR")]
+    pub mllp_addr: Option<String>,
+    /// Folder of FHIR packages (core definitions and implementation guides).
+    #[arg(long, global = true, env = "FHIRGATE_PROFILES")]
+    pub profiles: Option<PathBuf>,
+    /// Log format: text or json.
+    #[arg(long, global = true, env = "FHIRGATE_LOG_FORMAT")]
+    pub log_format: Option<String>,
+}
+
+/// The TOML file's shape. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    #[serde(default)]
+    pub database: DatabaseFile,
+    #[serde(default)]
+    pub http: HttpFile,
+    #[serde(default)]
+    pub mllp: MllpFile,
+    #[serde(default)]
+    pub fhir: FhirFile,
+    pub profiles: Option<PathBuf>,
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseFile {
+    pub url: Option<String>,
+    pub max_connections: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpFile {
+    pub addr: Option<String>,
+    pub body_limit: Option<usize>,
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MllpFile {
+    pub addr: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FhirFile {
+    pub allow_update_create: Option<bool>,
+}
+
+/// The resolved settings the application runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub max_connections: u32,
+    pub http_addr: String,
+    pub http_workers: Option<usize>,
+    pub body_limit: usize,
+    pub mllp_addr: String,
+    pub profiles: PathBuf,
+    pub allow_update_create: bool,
+    pub log_json: bool,
+}
+
+impl Settings {
+    pub fn resolve(args: &CommonArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let log_format = args
+            .log_format
+            .clone()
+            .or(file.log_format)
+            .unwrap_or_else(|| "text".into());
+        anyhow::ensure!(
+            log_format == "text" || log_format == "json",
+            "log format '{log_format}' is not text or json"
+        );
+        Ok(Self {
+            database_url: args
+                .database_url
+                .clone()
+                .or(file.database.url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            max_connections: file.database.max_connections.unwrap_or(32),
+            http_addr: args
+                .http_addr
+                .clone()
+                .or(file.http.addr)
+                .unwrap_or_else(|| DEFAULT_HTTP_ADDR.into()),
+            http_workers: file.http.workers,
+            body_limit: file.http.body_limit.unwrap_or(16 * 1024 * 1024),
+            mllp_addr: args
+                .mllp_addr
+                .clone()
+                .or(file.mllp.addr)
+                .unwrap_or_else(|| DEFAULT_MLLP_ADDR.into()),
+            profiles: args
+                .profiles
+                .clone()
+                .or(file.profiles)
+                .unwrap_or_else(|| DEFAULT_PROFILES.into()),
+            allow_update_create: file.fhir.allow_update_create.unwrap_or(true),
+            log_json: log_format == "json",
+        })
+    }
+
+    /// Settings for tests and embedding: defaults with this database and port 0.
+    pub fn for_database(database_url: &str) -> Self {
+        Self {
+            database_url: database_url.to_owned(),
+            max_connections: 16,
+            http_addr: "127.0.0.1:0".into(),
+            http_workers: Some(2),
+            body_limit: 16 * 1024 * 1024,
+            mllp_addr: "127.0.0.1:0".into(),
+            profiles: DEFAULT_PROFILES.into(),
+            allow_update_create: true,
+            log_json: false,
+        }
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    toml::from_str(&text)
+        .with_context(|| format!("configuration file {} is not valid", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_flags() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let Ok(dir) = dir else { return };
+        let path = dir.path().join("fhirgate.toml");
+        let written = std::fs::write(
+            &path,
+            "[database]\nurl = \"sqlite://x.db\"\n[http]\naddr = \"127.0.0.1:9\"\nbody_limit = 10\n[fhir]\nallow_update_create = false\n",
+        );
+        assert!(written.is_ok());
+        let args = CommonArgs {
+            config: Some(path.clone()),
+            http_addr: Some("127.0.0.1:0".into()),
+            ..CommonArgs::default()
+        };
+        let settings = Settings::resolve(&args).map_err(|e| e.to_string());
+        let settings = settings.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(settings.database_url, "sqlite://x.db");
+        assert_eq!(settings.http_addr, "127.0.0.1:0");
+        assert_eq!(settings.body_limit, 10);
+        assert!(!settings.allow_update_create);
+        assert_eq!(settings.mllp_addr, DEFAULT_MLLP_ADDR);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let parsed: Result<FileSettings, _> = toml::from_str("[http]\nadress = \"x\"\n");
+        assert!(parsed.is_err());
+    }
+}

@@ -90,8 +90,8 @@ pub enum ClientError {
 }
 
 /// A boxed stream, so plain TCP and TLS connections share one client type.
-trait ClientStream: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> ClientStream for T {}
+trait ClientStream: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> ClientStream for T {}
 
 struct Connection {
     stream: Box<dyn ClientStream>,

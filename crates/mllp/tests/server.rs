@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use common::{framed, hl7, msa, read_frame, start, wait_for_metrics, HANG_GUARD};
-use mllp::{ClientOptions, ConnectionLimitPolicy, MllpClient, ServerConfig};
+use mllp::{ConnectionLimitPolicy, ServerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -28,9 +28,7 @@ async fn closed_by_server(stream: &mut TcpStream) -> bool {
 #[tokio::test]
 async fn round_trip_with_the_client() {
     let server = start(ServerConfig::default()).await;
-    let mut client = MllpClient::connect(server.addr, ClientOptions::default())
-        .await
-        .unwrap();
+    let mut client = common::plain_client(server.addr).await;
     for n in 0..3 {
         let id = format!("MSG{n}");
         let ack = client.send(&hl7::adt_a08(&id)).await.unwrap();
@@ -152,9 +150,7 @@ async fn stalled_frame_is_closed_by_the_read_timeout_while_others_are_served() {
     let half = framed(&hl7::adt_a08("STALLED"));
     stalled.write_all(&half[..half.len() / 2]).await.unwrap();
 
-    let mut client = MllpClient::connect(server.addr, ClientOptions::default())
-        .await
-        .unwrap();
+    let mut client = common::plain_client(server.addr).await;
     let ack = client.send(&hl7::adt_a08("HEALTHY")).await.unwrap();
     assert_eq!(msa(&ack).1, "HEALTHY");
 
@@ -201,9 +197,7 @@ async fn connection_cap_refuses_extra_connections() {
         ..ServerConfig::default()
     };
     let server = start(config).await;
-    let mut first = MllpClient::connect(server.addr, ClientOptions::default())
-        .await
-        .unwrap();
+    let mut first = common::plain_client(server.addr).await;
     first.send(&hl7::adt_a08("FIRST")).await.unwrap();
 
     let mut extra = raw(server.addr).await;
@@ -212,9 +206,7 @@ async fn connection_cap_refuses_extra_connections() {
 
     first.close().await;
     wait_for_metrics(&server.metrics, |m| m.connections_open == 0).await;
-    let mut later = MllpClient::connect(server.addr, ClientOptions::default())
-        .await
-        .unwrap();
+    let mut later = common::plain_client(server.addr).await;
     let ack = later.send(&hl7::adt_a08("LATER")).await.unwrap();
     assert_eq!(msa(&ack).1, "LATER");
     server.stop().await;
@@ -228,9 +220,7 @@ async fn connection_cap_with_wait_serves_the_extra_connection_once_a_slot_frees(
         ..ServerConfig::default()
     };
     let server = start(config).await;
-    let mut first = MllpClient::connect(server.addr, ClientOptions::default())
-        .await
-        .unwrap();
+    let mut first = common::plain_client(server.addr).await;
     first.send(&hl7::adt_a08("FIRST")).await.unwrap();
 
     // The kernel completes the handshake; the server only picks it up later.
@@ -286,12 +276,8 @@ async fn graceful_shutdown_lets_the_in_flight_message_finish_and_ack() {
 #[tokio::test]
 async fn handler_panic_closes_only_its_connection() {
     let server = start(ServerConfig::default()).await;
-    let mut victim = MllpClient::connect(server.addr, ClientOptions::default())
-        .await
-        .unwrap();
-    let mut bystander = MllpClient::connect(server.addr, ClientOptions::default())
-        .await
-        .unwrap();
+    let mut victim = common::plain_client(server.addr).await;
+    let mut bystander = common::plain_client(server.addr).await;
     let error = victim.send(&hl7::adt_a08("PANIC-1")).await.unwrap_err();
     assert!(
         matches!(error, mllp::ClientError::ConnectionClosed { .. }),

@@ -32,6 +32,22 @@ pub struct ScriptedHandler {
     started: mpsc::UnboundedSender<String>,
 }
 
+impl Default for ScriptedHandler {
+    /// A handler whose `SLOW…` start notices go nowhere.
+    fn default() -> Self {
+        Self::with_started(mpsc::unbounded_channel().0)
+    }
+}
+
+impl ScriptedHandler {
+    fn with_started(started: mpsc::UnboundedSender<String>) -> Self {
+        Self {
+            gate: Semaphore::new(0),
+            started,
+        }
+    }
+}
+
 impl MllpHandler for ScriptedHandler {
     async fn handle(&self, frame: Bytes, peer: PeerInfo) -> HandlerOutcome {
         let control_id = mllp::control_id::message_control_id(&frame)
@@ -95,10 +111,7 @@ impl Running {
 
 pub async fn start(config: ServerConfig) -> Running {
     let (started_tx, started) = mpsc::unbounded_channel();
-    let handler = Arc::new(ScriptedHandler {
-        gate: Semaphore::new(0),
-        started: started_tx,
-    });
+    let handler = Arc::new(ScriptedHandler::with_started(started_tx));
     let server = MllpServer::bind("127.0.0.1:0", config, Arc::clone(&handler))
         .await
         .expect("bind");
@@ -180,4 +193,11 @@ pub async fn wait_for_metrics(
                 metrics.snapshot()
             )
         });
+}
+
+/// A plain-TCP client with default options, connected to `addr`.
+pub async fn plain_client(addr: SocketAddr) -> mllp::MllpClient {
+    mllp::MllpClient::connect(addr, mllp::ClientOptions::default())
+        .await
+        .expect("client connects")
 }

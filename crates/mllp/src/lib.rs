@@ -4,7 +4,8 @@
 //! - [`codec`]: the `tokio_util` codec (`0x0B … 0x1C 0x0D`) with a frame-size limit
 //!   and resynchronisation after bad frames.
 //! - [`server`]: [`MllpServer`] binds, caps connections, serves each connection in
-//!   its own task through [`connection`]-level timeouts, and shuts down gracefully.
+//!   its own task (the private `connection` module: read/idle/write timeouts, in-order
+//!   handling), and shuts down gracefully.
 //!   It calls the caller's [`MllpHandler`] once per frame, in order per connection.
 //! - [`client`]: [`MllpClient`] sends a message and awaits the ACK whose MSA-2 is the
 //!   message's MSH-10 ([`control_id`] reads those, or the caller's [`AckMatcher`]).

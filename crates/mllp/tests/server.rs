@@ -6,23 +6,13 @@ mod common;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use common::{framed, hl7, msa, read_frame, start, wait_for_metrics, HANG_GUARD};
+use common::{closed_by_server, framed, hl7, msa, read_frame, start, wait_for_metrics, HANG_GUARD};
 use mllp::{ConnectionLimitPolicy, ServerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 async fn raw(addr: std::net::SocketAddr) -> TcpStream {
     TcpStream::connect(addr).await.expect("connect")
-}
-
-/// True when the server closed the connection (end of stream or reset).
-async fn closed_by_server(stream: &mut TcpStream) -> bool {
-    let mut byte = [0u8; 1];
-    match tokio::time::timeout(HANG_GUARD, stream.read(&mut byte)).await {
-        Ok(Ok(0)) | Ok(Err(_)) => true,
-        Ok(Ok(_)) => false,
-        Err(_) => panic!("connection neither closed nor answered"),
-    }
 }
 
 #[tokio::test]
@@ -174,6 +164,43 @@ async fn idle_connection_is_closed_by_the_idle_timeout() {
     assert!(closed_by_server(&mut stream).await);
     wait_for_metrics(&server.metrics, |m| m.connections_open == 0).await;
     assert_eq!(server.metrics.snapshot().timeouts, 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn peer_that_does_not_read_its_acks_is_closed_by_the_write_timeout() {
+    let config = ServerConfig {
+        write_timeout: Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    let server = start(config).await;
+    let mut slow_reader = raw(server.addr).await;
+    slow_reader
+        .write_all(&framed(&hl7::adt_a08("HUGE-1")))
+        .await
+        .unwrap();
+    // Not reading: the reply fills the socket buffers and the write stalls.
+    wait_for_metrics(&server.metrics, |m| {
+        m.timeouts == 1 && m.connections_open == 0
+    })
+    .await;
+    assert_eq!(server.metrics.snapshot().frames_out, 0);
+    let mut other = common::plain_client(server.addr).await;
+    assert_eq!(
+        msa(&other.send(&hl7::adt_a08("OTHER")).await.unwrap()).1,
+        "OTHER"
+    );
+    // What did arrive is a cut-off frame followed by the close.
+    let mut received = 0usize;
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        match tokio::time::timeout(HANG_GUARD, slow_reader.read(&mut chunk)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => received += n,
+            Err(_) => panic!("connection not closed"),
+        }
+    }
+    assert!(received < common::HUGE_REPLY_BYTES, "received {received}");
     server.stop().await;
 }
 

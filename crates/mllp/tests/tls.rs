@@ -152,3 +152,17 @@ async fn bad_tls_files_fail_at_bind() {
         Ok(_) => panic!("a key that does not match the certificate was accepted"),
     }
 }
+
+#[tokio::test]
+async fn silent_peer_is_closed_by_the_tls_handshake_timeout() {
+    let pki = certs::generate();
+    let config = ServerConfig {
+        read_timeout: std::time::Duration::from_millis(200),
+        ..server_config(&pki, false)
+    };
+    let server = start(config).await;
+    let mut silent = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    assert!(common::closed_by_server(&mut silent).await);
+    common::wait_for_metrics(&server.metrics, |m| m.timeouts == 1).await;
+    server.stop().await;
+}

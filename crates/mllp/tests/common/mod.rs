@@ -15,6 +15,7 @@ use mllp::{
     PeerInfo, ServerConfig,
 };
 use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::TcpStream;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::codec::Decoder;
@@ -23,8 +24,11 @@ use tokio_util::codec::Decoder;
 /// hanging it. Never used to assert how fast something happens.
 pub const HANG_GUARD: Duration = Duration::from_secs(20);
 
+/// Size of the reply to a `HUGE…` message.
+pub const HUGE_REPLY_BYTES: usize = 64 * 1024 * 1024;
+
 /// Behaviour chosen by the message's MSH-10:
-/// `PANIC…` panics, `CLOSE…` asks to close, `WRONG…` answers with another MSA-2,
+/// `PANIC…` panics, `CLOSE…` asks to close, `HUGE…` gets a 64 MiB ACK, `WRONG…` answers with another MSA-2,
 /// `SLOW…` reports that it started and waits for a permit on `gate`; anything else
 /// gets an AA whose MSA-3 is the TLS client subject (if any).
 pub struct ScriptedHandler {
@@ -60,6 +64,11 @@ impl MllpHandler for ScriptedHandler {
             return HandlerOutcome::Close {
                 reason: format!("scripted close for {control_id}"),
             };
+        }
+        if control_id.starts_with("HUGE") {
+            // Far more than loopback socket buffers hold, for slow-reader tests.
+            let padding = "X".repeat(HUGE_REPLY_BYTES);
+            return reply(hl7::ack("AA", &control_id, &padding));
         }
         if control_id.starts_with("WRONG") {
             return reply(hl7::ack("AA", "SOMEONE-ELSE", ""));
@@ -200,4 +209,15 @@ pub async fn plain_client(addr: SocketAddr) -> mllp::MllpClient {
     mllp::MllpClient::connect(addr, mllp::ClientOptions::default())
         .await
         .expect("client connects")
+}
+
+/// True when the server closed the connection (end of stream or reset); false when
+/// it sent something instead.
+pub async fn closed_by_server(stream: &mut TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    match tokio::time::timeout(HANG_GUARD, stream.read(&mut byte)).await {
+        Ok(Ok(0)) | Ok(Err(_)) => true,
+        Ok(Ok(_)) => false,
+        Err(_) => panic!("connection neither closed nor answered"),
+    }
 }

@@ -11,6 +11,38 @@
 //!   message's MSH-10 ([`control_id`] reads those, or the caller's [`AckMatcher`]).
 //! - [`tls`]: OpenSSL server (optionally mutual) and client TLS from PEM files.
 //! - [`metrics`]: counters the binary exports.
+//!
+//! Wiring a server into a binary:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use bytes::Bytes;
+//! use mllp::{CancellationToken, HandlerOutcome, MllpHandler, MllpServer, PeerInfo, ServerConfig};
+//!
+//! struct Ingest;
+//!
+//! impl MllpHandler for Ingest {
+//!     async fn handle(&self, frame: Bytes, peer: PeerInfo) -> HandlerOutcome {
+//!         // Parse, commit, then answer with the ACK built by the hl7v2 crate.
+//!         let _ = peer;
+//!         HandlerOutcome::Reply(frame)
+//!     }
+//! }
+//!
+//! # async fn wire() -> Result<(), mllp::ServerError> {
+//! let server = MllpServer::bind("127.0.0.1:0", ServerConfig::default(), Arc::new(Ingest)).await?;
+//! println!("MLLP listening on {}", server.local_addr());
+//! let metrics = server.metrics(); // read metrics.snapshot() from /metrics
+//! let shutdown = CancellationToken::new();
+//! let serving = tokio::spawn(server.run(shutdown.clone()));
+//! // ...on SIGTERM:
+//! shutdown.cancel();
+//! let _ = serving.await; // returns once in-flight messages are answered
+//! # drop(metrics);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod client;
 pub mod codec;

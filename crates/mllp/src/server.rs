@@ -29,8 +29,8 @@ pub enum ServerError {
     Bind(#[source] std::io::Error),
     #[error("MLLP listener has no local address: {0}")]
     LocalAddr(#[source] std::io::Error),
-    #[error("MLLP max_connections must be at least 1")]
-    NoConnectionsAllowed,
+    #[error("invalid MLLP server configuration: {0}")]
+    InvalidConfig(&'static str),
     #[error(transparent)]
     Tls(#[from] TlsError),
 }
@@ -51,9 +51,7 @@ impl<H: MllpHandler> MllpServer<H> {
         config: ServerConfig,
         handler: Arc<H>,
     ) -> Result<Self, ServerError> {
-        if config.max_connections == 0 {
-            return Err(ServerError::NoConnectionsAllowed);
-        }
+        check_config(&config)?;
         let acceptor = match &config.tls {
             Some(tls) => Some(Arc::new(tls.build_acceptor()?)),
             None => None,
@@ -155,6 +153,21 @@ impl<H: MllpHandler> MllpServer<H> {
         drain(connections, config.shutdown_grace).await;
         tracing::info!("MLLP listener shut down");
     }
+}
+
+fn check_config(config: &ServerConfig) -> Result<(), ServerError> {
+    let problem = if config.max_connections == 0 {
+        Some("max_connections must be at least 1")
+    } else if config.read_timeout.is_zero() {
+        Some("read_timeout must be positive")
+    } else if config.idle_timeout.is_zero() {
+        Some("idle_timeout must be positive")
+    } else if config.write_timeout.is_zero() {
+        Some("write_timeout must be positive")
+    } else {
+        None
+    };
+    problem.map_or(Ok(()), |problem| Err(ServerError::InvalidConfig(problem)))
 }
 
 fn reap_finished(connections: &mut JoinSet<()>) {

@@ -332,3 +332,25 @@ async fn handler_close_outcome_closes_the_connection() {
         .is_none());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn unusable_configuration_is_refused_at_bind() {
+    let configs = [
+        ServerConfig {
+            max_connections: 0,
+            ..ServerConfig::default()
+        },
+        ServerConfig {
+            idle_timeout: Duration::ZERO,
+            ..ServerConfig::default()
+        },
+    ];
+    for config in configs {
+        let handler = std::sync::Arc::new(common::ScriptedHandler::default());
+        match mllp::MllpServer::bind("127.0.0.1:0", config, handler).await {
+            Err(mllp::ServerError::InvalidConfig(_)) => {}
+            Err(other) => panic!("expected InvalidConfig, got {other}"),
+            Ok(_) => panic!("an unusable configuration was accepted"),
+        }
+    }
+}

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::cache::DecompressCache;
 use crate::element::ElementTree;
 use crate::error::PackageError;
 use crate::header::{classify, Loaded};
@@ -38,7 +39,8 @@ impl FhirDefinitions {
     pub fn load_dir(dir: impl AsRef<Path>) -> Result<FhirDefinitions, PackageError> {
         let dir = dir.as_ref();
         let units = discover(dir)?;
-        let loaded = load_units_in_parallel(&units)?;
+        let cache = DecompressCache::for_profiles_dir(dir);
+        let loaded = load_units_in_parallel(&units, cache.as_ref())?;
         let mut definitions = FhirDefinitions {
             fhir_schema: find_fhir_schema(dir),
             ..FhirDefinitions::default()
@@ -303,7 +305,10 @@ fn find_fhir_schema(dir: &Path) -> Option<PathBuf> {
 type UnitResult = Result<Vec<Loaded>, PackageError>;
 
 /// Reads the units on all cores (largest first), keeping their order in the result.
-fn load_units_in_parallel(units: &[Unit]) -> Result<Vec<Vec<Loaded>>, PackageError> {
+fn load_units_in_parallel(
+    units: &[Unit],
+    cache: Option<&DecompressCache>,
+) -> Result<Vec<Vec<Loaded>>, PackageError> {
     let mut order: Vec<usize> = (0..units.len()).collect();
     order.sort_by_key(|index| std::cmp::Reverse(units.get(*index).map_or(0, Unit::size_hint)));
     let queue = Mutex::new(order.into_iter());
@@ -319,7 +324,7 @@ fn load_units_in_parallel(units: &[Unit]) -> Result<Vec<Vec<Loaded>>, PackageErr
                 let next = queue.lock().ok().and_then(|mut queue| queue.next());
                 let Some(index) = next else { break };
                 let Some(unit) = units.get(index) else { break };
-                let result = load_unit(unit).and_then(|raws| {
+                let result = load_unit(unit, cache).and_then(|raws| {
                     raws.into_iter()
                         .map(classify)
                         .collect::<Result<Vec<_>, _>>()

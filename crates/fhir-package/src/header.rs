@@ -56,11 +56,10 @@ pub(crate) enum Loaded {
 }
 
 pub(crate) fn classify(raw: RawResource) -> Result<Loaded, PackageError> {
-    let header: Header =
-        serde_json::from_str(raw.raw.get()).map_err(|source| PackageError::Json {
-            path: raw.location.clone(),
-            source,
-        })?;
+    let header: Header = serde_json::from_str(raw.text()).map_err(|source| PackageError::Json {
+        path: raw.location.clone(),
+        source,
+    })?;
     let Some(url) = text(header.url) else {
         return Ok(Loaded::Instance);
     };
@@ -80,7 +79,7 @@ pub(crate) fn classify(raw: RawResource) -> Result<Loaded, PackageError> {
         name: text(header.name),
         status: text(header.status),
         source: raw.source.clone(),
-        json: LazyJson::new(raw.raw),
+        json: LazyJson::new(raw.file_text, raw.range),
     };
     let invalid_at = |message: String| PackageError::InvalidResource {
         path: location.clone(),

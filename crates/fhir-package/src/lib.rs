@@ -24,6 +24,7 @@
 //! directory found by [`locate_profiles_dir`], loaded once per process).
 //! The R4 JSON Schema ships beside the core: [`FhirDefinitions::fhir_schema_path`].
 
+mod cache;
 mod compile;
 mod definitions;
 mod element;
@@ -37,6 +38,7 @@ mod type_model;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use cache::CACHE_ENV;
 pub use definitions::{DefinitionCounts, FhirDefinitions};
 pub use element::{
     type_suffix, Binding, Constraint, Discriminator, ElementDef, ElementId, ElementTree, Max,

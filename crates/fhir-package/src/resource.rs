@@ -2,31 +2,35 @@
 //! parses it on first use: the core package is ~88 MB of JSON, and a gateway
 //! touches only a small part of it, so startup stays fast and memory small.
 
-use std::sync::OnceLock;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::element::ElementTree;
 use crate::error::ElementTreeError;
 
-/// JSON text kept as loaded, parsed into a [`Value`] on first access.
+/// JSON text kept as loaded (a range of its file's text, which all the
+/// file's resources share), parsed into a [`Value`] on first access.
 #[derive(Debug)]
 pub(crate) struct LazyJson {
-    raw: Box<RawValue>,
+    file_text: Arc<str>,
+    range: Range<usize>,
     parsed: OnceLock<Value>,
 }
 
 impl LazyJson {
-    pub(crate) fn new(raw: Box<RawValue>) -> Self {
+    pub(crate) fn new(file_text: Arc<str>, range: Range<usize>) -> Self {
         LazyJson {
-            raw,
+            file_text,
+            range,
             parsed: OnceLock::new(),
         }
     }
 
     pub(crate) fn raw(&self) -> &str {
-        self.raw.get()
+        // The range comes from the JSON parser's view of this same text.
+        self.file_text.get(self.range.clone()).unwrap_or("null")
     }
 
     pub(crate) fn value(&self) -> &Value {
@@ -34,7 +38,7 @@ impl LazyJson {
             // The text was already checked to be well-formed JSON when it was
             // loaded (RawValue validates), so this cannot fail in practice;
             // Null keeps the accessor infallible if it ever did.
-            serde_json::from_str(self.raw.get()).unwrap_or_else(|error| {
+            serde_json::from_str(self.raw()).unwrap_or_else(|error| {
                 tracing::error!(%error, "re-parsing validated JSON failed");
                 Value::Null
             })

@@ -4,12 +4,15 @@
 
 use std::fs;
 use std::io::Read;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use flate2::read::GzDecoder;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::cache::{inflate, DecompressCache};
 use crate::error::PackageError;
 
 /// The folder name of the vendored core package, loaded before anything else
@@ -25,6 +28,12 @@ pub(crate) enum Unit {
     Tgz { path: PathBuf },
 }
 
+impl RawResource {
+    pub(crate) fn text(&self) -> &str {
+        self.file_text.get(self.range.clone()).unwrap_or("null")
+    }
+}
+
 impl Unit {
     fn size(&self) -> u64 {
         let path = match self {
@@ -38,10 +47,11 @@ impl Unit {
     }
 }
 
-/// A resource as found in a file, not yet indexed.
+/// A resource as found in a file, not yet indexed: a range of the file's text.
 #[derive(Debug)]
 pub(crate) struct RawResource {
-    pub(crate) raw: Box<RawValue>,
+    pub(crate) file_text: Arc<str>,
+    pub(crate) range: Range<usize>,
     pub(crate) source: String,
     /// Where it came from, for error messages: file path, `#entry[n]`.
     pub(crate) location: String,
@@ -152,10 +162,13 @@ fn discover_folder(dir: &Path) -> Result<Vec<Unit>, PackageError> {
 }
 
 /// Reads one unit into raw resources.
-pub(crate) fn load_unit(unit: &Unit) -> Result<Vec<RawResource>, PackageError> {
+pub(crate) fn load_unit(
+    unit: &Unit,
+    cache: Option<&DecompressCache>,
+) -> Result<Vec<RawResource>, PackageError> {
     match unit {
         Unit::File { path, source } => {
-            let bytes = read_file(path)?;
+            let bytes = read_file(path, cache)?;
             let location = path.display().to_string();
             split_resources(bytes, source, &location)
         }
@@ -163,18 +176,16 @@ pub(crate) fn load_unit(unit: &Unit) -> Result<Vec<RawResource>, PackageError> {
     }
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, PackageError> {
-    let file = fs::File::open(path).map_err(io_error(path))?;
-    let mut bytes = Vec::new();
-    if file_name(path).ends_with(".gz") {
-        GzDecoder::new(file)
-            .read_to_end(&mut bytes)
-            .map_err(io_error(path))?;
-    } else {
-        let mut file = file;
-        file.read_to_end(&mut bytes).map_err(io_error(path))?;
+fn read_file(path: &Path, cache: Option<&DecompressCache>) -> Result<Vec<u8>, PackageError> {
+    let bytes = fs::read(path).map_err(io_error(path))?;
+    if !file_name(path).ends_with(".gz") {
+        return Ok(bytes);
     }
-    Ok(bytes)
+    match cache {
+        Some(cache) => cache.inflate(&bytes),
+        None => inflate(&bytes),
+    }
+    .map_err(io_error(path))
 }
 
 fn load_tgz(path: &Path) -> Result<Vec<RawResource>, PackageError> {
@@ -229,10 +240,11 @@ fn load_tgz(path: &Path) -> Result<Vec<RawResource>, PackageError> {
 }
 
 #[derive(Deserialize)]
-struct TopLevel {
+struct TopLevel<'a> {
     #[serde(rename = "resourceType")]
     resource_type: Option<String>,
-    entry: Option<Vec<BundleEntry>>,
+    #[serde(borrow)]
+    entry: Option<Vec<BundleEntry<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -242,8 +254,9 @@ struct TopLevelMinimal {
 }
 
 #[derive(Deserialize)]
-struct BundleEntry {
-    resource: Option<Box<RawValue>>,
+struct BundleEntry<'a> {
+    #[serde(borrow)]
+    resource: Option<&'a RawValue>,
 }
 
 /// A file holds one resource, or a Bundle whose entries are the resources.
@@ -252,28 +265,33 @@ pub(crate) fn split_resources(
     source: &str,
     location: &str,
 ) -> Result<Vec<RawResource>, PackageError> {
-    let mut text = String::from_utf8(bytes).map_err(|error| PackageError::InvalidResource {
+    let text = String::from_utf8(bytes).map_err(|error| PackageError::InvalidResource {
         path: location.to_string(),
         message: format!("not UTF-8 (byte {})", error.utf8_error().valid_up_to()),
     })?;
-    if text.starts_with('\u{feff}') {
-        text.drain(..'\u{feff}'.len_utf8());
-    }
+    let file_text: Arc<str> = Arc::from(text);
+    let start = if file_text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let text = file_text.get(start..).unwrap_or("");
     let json_error = |source| PackageError::Json {
         path: location.to_string(),
         source,
     };
     // Non-Bundle resources may carry an `entry` of another shape; the
     // minimal parse tells those apart from malformed JSON.
-    let (resource_type, entries) = match serde_json::from_str::<TopLevel>(&text) {
+    let (resource_type, entries) = match serde_json::from_str::<TopLevel>(text) {
         Ok(top) => (top.resource_type, top.entry),
         Err(_) => {
-            let minimal: TopLevelMinimal = serde_json::from_str(&text).map_err(json_error)?;
+            let minimal: TopLevelMinimal = serde_json::from_str(text).map_err(json_error)?;
             (minimal.resource_type, None)
         }
     };
-    let make = |raw, location| RawResource {
-        raw,
+    let make = |range: Range<usize>, location: String| RawResource {
+        file_text: Arc::clone(&file_text),
+        range,
         source: source.to_string(),
         location,
     };
@@ -286,21 +304,22 @@ pub(crate) fn split_resources(
             .into_iter()
             .enumerate()
             .filter_map(|(index, entry)| {
-                entry
-                    .resource
-                    .map(|raw| make(raw, format!("{location}#entry[{index}]")))
+                let raw = entry.resource?.get();
+                // The borrowed raw value is a slice of `file_text`.
+                let offset = raw.as_ptr() as usize - file_text.as_ptr() as usize;
+                Some(make(
+                    offset..offset + raw.len(),
+                    format!("{location}#entry[{index}]"),
+                ))
             })
             .collect()),
-        (Some(_), _) => {
-            let raw = RawValue::from_string(text).map_err(json_error)?;
-            Ok(vec![make(raw, location.to_string())])
-        }
+        (Some(_), _) => Ok(vec![make(start..file_text.len(), location.to_string())]),
     }
 }
 
 /// Reads a `.json` or `.json.gz` file into a JSON value.
 pub(crate) fn read_json_file(path: &Path) -> Result<serde_json::Value, PackageError> {
-    let bytes = read_file(path)?;
+    let bytes = read_file(path, None)?;
     serde_json::from_slice(&bytes).map_err(|source| PackageError::Json {
         path: path.display().to_string(),
         source,

@@ -48,6 +48,7 @@ impl FhirDefinitions {
         for resource in loaded.into_iter().flatten() {
             definitions.add(resource);
         }
+        definitions.index_types_and_search_bases();
         for warning in &definitions.warnings {
             tracing::warn!("{warning}");
         }
@@ -59,20 +60,11 @@ impl FhirDefinitions {
             Loaded::Instance => return,
             Loaded::StructureDefinition(sd) => {
                 let (url, version) = (sd.resource.url.clone(), sd.resource.version.clone());
-                let type_name = sd.type_name.clone();
-                let is_type_definition = sd.is_type_definition();
                 let added = self
                     .structure_definitions
                     .add(&url, version.as_deref(), sd, |sd| {
                         sd.resource.version.as_deref()
                     });
-                if let Added::New(position) = added {
-                    if is_type_definition
-                        && url.starts_with("http://hl7.org/fhir/StructureDefinition/")
-                    {
-                        self.types.entry(type_name).or_insert(position);
-                    }
-                }
                 ("StructureDefinition", url, version, added)
             }
             Loaded::SearchParameter(parameter) => {
@@ -80,17 +72,11 @@ impl FhirDefinitions {
                     parameter.resource.url.clone(),
                     parameter.resource.version.clone(),
                 );
-                let bases = parameter.base.clone();
                 let added = self
                     .search_parameters
                     .add(&url, version.as_deref(), parameter, |p| {
                         p.resource.version.as_deref()
                     });
-                if let Added::New(position) = added {
-                    for base in bases {
-                        self.search_by_base.entry(base).or_default().push(position);
-                    }
-                }
                 ("SearchParameter", url, version, added)
             }
             Loaded::ValueSet {
@@ -136,6 +122,36 @@ impl FhirDefinitions {
                 "duplicate {kind} {url}|{}: the first one loaded is kept",
                 version.as_deref().unwrap_or("(no version)")
             ));
+        }
+    }
+
+    /// Indexes the latest versions only, once every package is in, so that a
+    /// replaced version never shadows its successor.
+    fn index_types_and_search_bases(&mut self) {
+        for position in self.structure_definitions.latest_positions() {
+            let Some(sd) = self.structure_definitions.item(position) else {
+                continue;
+            };
+            // Only HL7's own type definitions name types; an IG's logical
+            // model must not shadow a core type of the same name.
+            if sd.is_type_definition()
+                && sd
+                    .url()
+                    .starts_with("http://hl7.org/fhir/StructureDefinition/")
+            {
+                self.types.insert(sd.type_name.clone(), position);
+            }
+        }
+        for position in self.search_parameters.latest_positions() {
+            let Some(parameter) = self.search_parameters.item(position) else {
+                continue;
+            };
+            for base in &parameter.base {
+                self.search_by_base
+                    .entry(base.clone())
+                    .or_default()
+                    .push(position);
+            }
         }
     }
 

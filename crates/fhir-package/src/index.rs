@@ -84,11 +84,18 @@ impl<T> CanonicalStore<T> {
         self.items.get(position)
     }
 
-    /// The latest version of each URL.
+    /// The latest version of each URL, in load order.
     pub(crate) fn latest(&self) -> impl Iterator<Item = &T> {
-        self.latest
-            .values()
-            .filter_map(|position| self.items.get(*position))
+        self.latest_positions()
+            .into_iter()
+            .filter_map(|position| self.items.get(position))
+    }
+
+    /// Positions of the latest version of each URL, in load order.
+    pub(crate) fn latest_positions(&self) -> Vec<usize> {
+        let mut positions: Vec<usize> = self.latest.values().copied().collect();
+        positions.sort_unstable();
+        positions
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -20,9 +20,44 @@
 //!   [`FhirDefinitions::choice_types`], [`FhirDefinitions::base_type`],
 //!   [`FhirDefinitions::type_kind`], [`FhirDefinitions::resource_types`].
 //!
-//! Entry points: [`FhirDefinitions::load_dir`] and [`core`] (the profiles
+//! Entry points: [`FhirDefinitions::load_dir`] and [`core()`] (the profiles
 //! directory found by [`locate_profiles_dir`], loaded once per process).
 //! The R4 JSON Schema ships beside the core: [`FhirDefinitions::fhir_schema_path`].
+//! Inflated `.json.gz` files are cached in `<profiles dir>/.cache/` (see [`CACHE_ENV`]).
+//!
+//! # API
+//!
+//! ```text
+//! core() -> Result<Arc<FhirDefinitions>, PackageError>
+//! locate_profiles_dir() -> Result<PathBuf, PackageError>     // $FHIRGATE_PROFILES, ./fhir-profiles, workspace
+//! FhirDefinitions::load_dir(path) -> Result<FhirDefinitions, PackageError>
+//!   .structure_definition(canonical) -> Option<&StructureDefinition>     // url or url|version
+//!   .structure_definition_for_type("Patient") -> Option<&StructureDefinition>
+//!   .structure_definitions() / .type_definitions() -> impl Iterator<Item = &StructureDefinition>
+//!   .element_tree(canonical) -> Result<&ElementTree, PackageError>
+//!   .value_set(c) / .value_set_expansion(c) / .code_system(c) / .concept_map(c) -> Option<&CanonicalResource>
+//!   .value_sets() / .code_systems() / .concept_maps() -> impl Iterator<Item = &CanonicalResource>
+//!   .canonical_resource(resource_type, c) -> Option<&CanonicalResource>  // OperationDefinition, ...
+//!   .search_parameters_for(type) -> Vec<&SearchParameter>           // incl. Resource/DomainResource ones
+//!   .search_parameter(type, code) / .search_parameter_by_url(c) -> Option<&SearchParameter>
+//!   .all_search_parameters() -> impl Iterator<Item = &SearchParameter>
+//!   .child_element(parent, name) -> Option<ChildElement>        // parent: "HumanName" or "Patient.contact"
+//!   .child_elements(parent) -> Vec<(&str, ChildElement)>
+//!   .choice_types(parent, "valueQuantity") -> Option<("value", "Quantity")>
+//!   .base_type(t) -> Option<&str>, .is_subtype_of(t, ancestor) -> bool
+//!   .type_kind(t) -> Option<TypeKind>, .resource_types() -> impl Iterator<Item = &str>
+//!   .counts() -> DefinitionCounts, .warnings() -> &[String]
+//!   .fhir_schema_path() -> Option<&Path>, .load_fhir_schema() -> Result<Value, PackageError>
+//! StructureDefinition { resource: CanonicalResource, type_name, kind, is_abstract, derivation,
+//!                       base_definition, has_snapshot }  .element_tree() .json() .url()
+//! CanonicalResource { resource_type, url, version, name, status, source }  .json() .raw_json()
+//! ElementTree: root(), get(id), element(id_or_path), children(id_or_path), children_of(id),
+//!              child(id_or_path, name), child_of(id, name), slices(id_or_path), slice(id, name),
+//!              content_of(id), elements()
+//! ElementDef { id, path, name, slice_name, min, max: Max, types: Vec<TypeRef>, is_choice, fixed,
+//!              pattern, max_length, binding, constraints, slicing, is_modifier, is_summary,
+//!              must_support, content_reference, content_target, parent, children, slices }
+//! ```
 
 mod cache;
 mod compile;

@@ -117,6 +117,35 @@ fn element_tree_of_patient() {
 }
 
 #[test]
+fn content_reference_paths_resolve() {
+    let defs = core();
+    let tree = defs
+        .element_tree("http://hl7.org/fhir/StructureDefinition/Questionnaire")
+        .expect("Questionnaire tree");
+    let nested = tree.element("Questionnaire.item.item").expect("item.item");
+    let item = tree.element("Questionnaire.item").expect("item");
+    let nested_def = tree.get(nested).expect("nested def");
+    assert_eq!(
+        nested_def.content_reference.as_deref(),
+        Some("#Questionnaire.item")
+    );
+    assert_eq!(nested_def.content_target, Some(item));
+    assert_eq!(tree.children_of(nested), tree.children_of(item));
+    let link_id = tree
+        .element("Questionnaire.item.item.item.linkId")
+        .and_then(|id| tree.get(id))
+        .expect("deep linkId");
+    assert_eq!(link_id.path, "Questionnaire.item.linkId");
+    assert_eq!(
+        tree.children("Questionnaire.item.item").len(),
+        tree.children("Questionnaire.item").len()
+    );
+    assert!(tree
+        .child("Questionnaire.item.item", "answerOption")
+        .is_some());
+}
+
+#[test]
 fn blood_pressure_profile_slicing() {
     let defs = core();
     let tree = defs

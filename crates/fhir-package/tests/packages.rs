@@ -363,3 +363,33 @@ fn missing_profiles_dir_is_an_io_error() {
         Err(PackageError::Io { .. })
     ));
 }
+
+#[test]
+fn newer_search_parameter_replaces_the_older_in_the_type_index() {
+    let dir = temp_dir();
+    let parameter = |version: &str, expression: &str| {
+        format!(
+            r#"{{"resourceType":"SearchParameter","url":"http://example.org/sp/nick","version":"{version}","name":"nick","status":"active","code":"nick","base":["Patient"],"type":"string","expression":"{expression}"}}"#
+        )
+    };
+    fs::write(
+        dir.path().join("a.json"),
+        parameter("2.0.0", "Patient.name.given"),
+    )
+    .expect("write");
+    fs::write(
+        dir.path().join("b.json"),
+        parameter("1.0.0", "Patient.name"),
+    )
+    .expect("write");
+    let defs = load(dir.path());
+    let found = defs.search_parameters_for("Patient");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].expression.as_deref(), Some("Patient.name.given"));
+    assert_eq!(
+        defs.search_parameter("Patient", "nick")
+            .map(|p| p.param_type.as_str()),
+        Some("string")
+    );
+    assert!(defs.search_parameter("Patient", "other").is_none());
+}

@@ -185,3 +185,72 @@ fn translate_with_unmapped_rule() {
         .translate("http://example.org/cm/none", None, "hand")
         .is_empty());
 }
+
+/// Loads one directory of hand-written resources for the malformed cases.
+fn terminology_of(files: &[(&str, &str)]) -> Terminology {
+    let dir = std::env::temp_dir().join(format!(
+        "terminology-malformed-{}-{}",
+        std::process::id(),
+        files.len()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    let defs = FhirDefinitions::load_dir(&dir).unwrap_or_else(|error| panic!("load: {error}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    Terminology::new(Arc::new(defs))
+}
+
+#[test]
+fn malformed_terminology_resources_are_typed_errors() {
+    let terms = terminology_of(&[
+        (
+            "cs-no-code.json",
+            r#"{"resourceType":"CodeSystem","url":"http://x/cs/no-code","content":"complete","concept":[{"display":"no code"}]}"#,
+        ),
+        (
+            "cs-not-array.json",
+            r#"{"resourceType":"CodeSystem","url":"http://x/cs/not-array","content":"complete","concept":{"code":"a"}}"#,
+        ),
+        (
+            "vs-uses-bad-cs.json",
+            r#"{"resourceType":"ValueSet","url":"http://x/vs/bad-cs","compose":{"include":[{"system":"http://x/cs/no-code"}]}}"#,
+        ),
+        (
+            "vs-import-not-string.json",
+            r#"{"resourceType":"ValueSet","url":"http://x/vs/import","compose":{"include":[{"valueSet":[7]}]}}"#,
+        ),
+        (
+            "vs-concept-no-code.json",
+            r#"{"resourceType":"ValueSet","url":"http://x/vs/concept","compose":{"include":[{"system":"http://x/cs","concept":[{"display":"d"}]}]}}"#,
+        ),
+        (
+            "vs-empty.json",
+            r#"{"resourceType":"ValueSet","url":"http://x/vs/empty"}"#,
+        ),
+    ]);
+    assert!(matches!(
+        terms.validate_code("http://x/vs/bad-cs", None, "a"),
+        Err(TerminologyError::InvalidCodeSystem { .. })
+    ));
+    assert!(matches!(
+        terms.validate_code_in_system("http://x/cs/not-array", "a"),
+        Err(TerminologyError::InvalidCodeSystem { .. })
+    ));
+    assert!(terms.lookup("http://x/cs/not-array", "a").is_none());
+    for url in [
+        "http://x/vs/import",
+        "http://x/vs/concept",
+        "http://x/vs/empty",
+    ] {
+        assert!(
+            matches!(
+                terms.expand(url),
+                Err(TerminologyError::InvalidValueSet { .. })
+            ),
+            "{url}"
+        );
+    }
+}

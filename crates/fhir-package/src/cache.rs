@@ -7,16 +7,38 @@
 //! definitions). Entries are named by a hash of the compressed bytes and
 //! checked against the gzip trailer's length, written to a temporary name
 //! and renamed, so concurrent processes and interrupted writes are safe.
-//! Set `FHIRGATE_PACKAGE_CACHE=off` to disable it.
+//! Beside each inflated file, an index (`<key>.index.json`) records where
+//! each resource starts and ends and its header fields, so a warm start
+//! does not scan the JSON at all. Set `FHIRGATE_PACKAGE_CACHE=off` to
+//! disable the cache.
 
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
+use serde::{Deserialize, Serialize};
+
+use crate::header::HeaderFields;
 
 /// Environment variable: `off` disables the cache.
 pub const CACHE_ENV: &str = "FHIRGATE_PACKAGE_CACHE";
+
+/// Where each resource of a cached file starts and ends, with its header.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct FileIndex {
+    /// Length of the text the ranges index; a mismatch voids the index.
+    pub(crate) text_len: usize,
+    pub(crate) entries: Vec<IndexEntry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct IndexEntry {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) entry: Option<usize>,
+    pub(crate) header: HeaderFields,
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct DecompressCache {
@@ -33,20 +55,38 @@ impl DecompressCache {
         })
     }
 
-    /// The inflated content of `gz`, from the cache when it holds it.
-    pub(crate) fn inflate(&self, gz: &[u8]) -> io::Result<Vec<u8>> {
-        let entry = self.dir.join(format!("{:016x}.json", fnv1a(gz)));
+    /// The inflated content of `gz` (from the cache when it holds it) and
+    /// the cache key of this content.
+    pub(crate) fn inflate(&self, gz: &[u8]) -> io::Result<(Vec<u8>, u64)> {
+        let key = fnv1a(gz);
+        let entry = self.dir.join(format!("{key:016x}.json"));
         let expected_len = gzip_trailer_len(gz);
         if let Ok(cached) = fs::read(&entry) {
             if Some(cached.len() as u32) == expected_len {
-                return Ok(cached);
+                return Ok((cached, key));
             }
         }
         let inflated = inflate(gz)?;
         if let Err(error) = self.store(&entry, &inflated) {
             tracing::debug!(%error, entry = %entry.display(), "cannot write the package cache");
         }
-        Ok(inflated)
+        Ok((inflated, key))
+    }
+
+    /// The resource index stored for the content with this key, if any.
+    pub(crate) fn load_index(&self, key: u64) -> Option<FileIndex> {
+        let bytes = fs::read(self.dir.join(format!("{key:016x}.index.json"))).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    pub(crate) fn store_index(&self, key: u64, index: &FileIndex) {
+        let entry = self.dir.join(format!("{key:016x}.index.json"));
+        let written = serde_json::to_vec(index)
+            .map_err(io::Error::other)
+            .and_then(|bytes| self.store(&entry, &bytes));
+        if let Err(error) = written {
+            tracing::debug!(%error, entry = %entry.display(), "cannot write the package index");
+        }
     }
 
     fn store(&self, entry: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -104,7 +144,7 @@ mod tests {
         };
         let gz = gzip(b"{\"resourceType\":\"Patient\"}");
         assert_eq!(
-            cache.inflate(&gz).expect("inflate"),
+            cache.inflate(&gz).expect("inflate").0,
             b"{\"resourceType\":\"Patient\"}"
         );
         let entries: Vec<_> = fs::read_dir(dir.path().join(".cache"))
@@ -115,7 +155,7 @@ mod tests {
         // A truncated entry (wrong length) is replaced, not trusted.
         fs::write(&entry, b"{\"resourceT").expect("damage");
         assert_eq!(
-            cache.inflate(&gz).expect("inflate"),
+            cache.inflate(&gz).expect("inflate").0,
             b"{\"resourceType\":\"Patient\"}"
         );
         assert_eq!(

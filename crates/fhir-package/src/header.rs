@@ -2,7 +2,7 @@
 //! without building a JSON tree of the rest.
 
 use serde::de::IgnoredAny;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::PackageError;
@@ -41,6 +41,46 @@ fn text(value: Option<Value>) -> Option<String> {
     }
 }
 
+/// The header fields as plain values; also what the package cache stores
+/// per resource, so a warm start needs no scan of the JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct HeaderFields {
+    pub(crate) resource_type: String,
+    pub(crate) url: Option<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) type_name: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) is_abstract: Option<bool>,
+    pub(crate) derivation: Option<String>,
+    pub(crate) base_definition: Option<String>,
+    pub(crate) has_snapshot: bool,
+    pub(crate) has_expansion: bool,
+}
+
+/// Reads the header fields of one resource's JSON text.
+pub(crate) fn read_header(json: &str, location: &str) -> Result<HeaderFields, PackageError> {
+    let header: Header = serde_json::from_str(json).map_err(|source| PackageError::Json {
+        path: location.to_string(),
+        source,
+    })?;
+    Ok(HeaderFields {
+        resource_type: header.resource_type,
+        url: text(header.url),
+        version: text(header.version),
+        name: text(header.name),
+        status: text(header.status),
+        type_name: text(header.type_name),
+        kind: text(header.kind),
+        is_abstract: header.is_abstract.and_then(|value| value.as_bool()),
+        derivation: text(header.derivation),
+        base_definition: text(header.base_definition),
+        has_snapshot: header.snapshot.is_some(),
+        has_expansion: header.expansion.is_some(),
+    })
+}
+
 /// A loaded resource sorted into the kind of index it belongs to.
 pub(crate) enum Loaded {
     StructureDefinition(StructureDefinition),
@@ -56,29 +96,20 @@ pub(crate) enum Loaded {
 }
 
 pub(crate) fn classify(raw: RawResource) -> Result<Loaded, PackageError> {
-    let header: Header = serde_json::from_str(raw.text()).map_err(|source| PackageError::Json {
-        path: raw.location.clone(),
-        source,
-    })?;
-    let Some(url) = text(header.url) else {
+    let header = raw.header;
+    let Some(url) = header.url else {
         return Ok(Loaded::Instance);
     };
     let resource_type = header.resource_type;
-    let has_snapshot = header.snapshot.is_some();
-    let has_expansion = header.expansion.is_some();
-    let type_name = text(header.type_name);
-    let kind = text(header.kind);
-    let is_abstract = header.is_abstract.and_then(|value| value.as_bool());
-    let derivation = text(header.derivation);
-    let base_definition = text(header.base_definition);
-    let location = raw.location.clone();
+    let (type_name, kind, derivation) = (header.type_name, header.kind, header.derivation);
+    let location = raw.location;
     let canonical = CanonicalResource {
         resource_type: resource_type.clone(),
         url,
-        version: text(header.version),
-        name: text(header.name),
-        status: text(header.status),
-        source: raw.source.clone(),
+        version: header.version,
+        name: header.name,
+        status: header.status,
+        source: raw.source,
         json: LazyJson::new(raw.file_text, raw.range),
     };
     let invalid_at = |message: String| PackageError::InvalidResource {
@@ -103,17 +134,17 @@ pub(crate) fn classify(raw: RawResource) -> Result<Loaded, PackageError> {
                 resource: canonical,
                 type_name,
                 kind,
-                is_abstract: is_abstract.unwrap_or(false),
+                is_abstract: header.is_abstract.unwrap_or(false),
                 derivation,
-                base_definition,
-                has_snapshot,
+                base_definition: header.base_definition,
+                has_snapshot: header.has_snapshot,
                 tree: Default::default(),
             }))
         }
         "SearchParameter" => Ok(Loaded::SearchParameter(search_parameter(canonical)?)),
         "ValueSet" => Ok(Loaded::ValueSet {
             resource: canonical,
-            has_expansion,
+            has_expansion: header.has_expansion,
         }),
         _ => Ok(Loaded::Canonical(canonical)),
     }

@@ -12,8 +12,9 @@ use flate2::read::GzDecoder;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::cache::{inflate, DecompressCache};
+use crate::cache::{inflate, DecompressCache, FileIndex, IndexEntry};
 use crate::error::PackageError;
+use crate::header::{read_header, HeaderFields};
 
 /// The folder name of the vendored core package, loaded before anything else
 /// so that an IG never shadows a core definition of the same version.
@@ -26,12 +27,6 @@ pub(crate) enum Unit {
     File { path: PathBuf, source: String },
     /// An npm package archive.
     Tgz { path: PathBuf },
-}
-
-impl RawResource {
-    pub(crate) fn text(&self) -> &str {
-        self.file_text.get(self.range.clone()).unwrap_or("null")
-    }
 }
 
 impl Unit {
@@ -55,6 +50,9 @@ pub(crate) struct RawResource {
     pub(crate) source: String,
     /// Where it came from, for error messages: file path, `#entry[n]`.
     pub(crate) location: String,
+    /// Position in its Bundle, if it came from one.
+    pub(crate) entry: Option<usize>,
+    pub(crate) header: HeaderFields,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
@@ -166,26 +164,83 @@ pub(crate) fn load_unit(
     unit: &Unit,
     cache: Option<&DecompressCache>,
 ) -> Result<Vec<RawResource>, PackageError> {
-    match unit {
-        Unit::File { path, source } => {
-            let bytes = read_file(path, cache)?;
-            let location = path.display().to_string();
-            split_resources(bytes, source, &location)
+    let (path, source) = match unit {
+        Unit::File { path, source } => (path, source),
+        Unit::Tgz { path } => return load_tgz(path),
+    };
+    let location = path.display().to_string();
+    let (Some(cache), true) = (cache, file_name(path).ends_with(".gz")) else {
+        return split_resources(read_file(path)?, source, &location);
+    };
+    let compressed = fs::read(path).map_err(io_error(path))?;
+    let (bytes, key) = cache.inflate(&compressed).map_err(io_error(path))?;
+    let file_text = file_text(bytes, &location)?;
+    if let Some(index) = cache.load_index(key) {
+        if let Some(resources) = from_index(&file_text, index, source, &location) {
+            return Ok(resources);
         }
-        Unit::Tgz { path } => load_tgz(path),
     }
+    let resources = split_text(file_text, source, &location)?;
+    cache.store_index(key, &index_of(&resources));
+    Ok(resources)
 }
 
-fn read_file(path: &Path, cache: Option<&DecompressCache>) -> Result<Vec<u8>, PackageError> {
+fn read_file(path: &Path) -> Result<Vec<u8>, PackageError> {
     let bytes = fs::read(path).map_err(io_error(path))?;
     if !file_name(path).ends_with(".gz") {
         return Ok(bytes);
     }
-    match cache {
-        Some(cache) => cache.inflate(&bytes),
-        None => inflate(&bytes),
+    inflate(&bytes).map_err(io_error(path))
+}
+
+fn entry_location(location: &str, entry: Option<usize>) -> String {
+    match entry {
+        Some(index) => format!("{location}#entry[{index}]"),
+        None => location.to_string(),
     }
-    .map_err(io_error(path))
+}
+
+fn index_of(resources: &[RawResource]) -> FileIndex {
+    FileIndex {
+        text_len: resources.first().map_or(0, |first| first.file_text.len()),
+        entries: resources
+            .iter()
+            .map(|resource| IndexEntry {
+                start: resource.range.start,
+                end: resource.range.end,
+                entry: resource.entry,
+                header: resource.header.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Rebuilds the resources of a file from its cached index; None when the
+/// index does not fit the text (then the file is scanned again).
+fn from_index(
+    file_text: &Arc<str>,
+    index: FileIndex,
+    source: &str,
+    location: &str,
+) -> Option<Vec<RawResource>> {
+    if index.text_len != file_text.len() {
+        return None;
+    }
+    index
+        .entries
+        .into_iter()
+        .map(|entry| {
+            file_text.get(entry.start..entry.end)?;
+            Some(RawResource {
+                file_text: Arc::clone(file_text),
+                range: entry.start..entry.end,
+                source: source.to_string(),
+                location: entry_location(location, entry.entry),
+                entry: entry.entry,
+                header: entry.header,
+            })
+        })
+        .collect()
 }
 
 fn load_tgz(path: &Path) -> Result<Vec<RawResource>, PackageError> {
@@ -259,17 +314,29 @@ struct BundleEntry<'a> {
     resource: Option<&'a RawValue>,
 }
 
-/// A file holds one resource, or a Bundle whose entries are the resources.
+fn file_text(bytes: Vec<u8>, location: &str) -> Result<Arc<str>, PackageError> {
+    let text = String::from_utf8(bytes).map_err(|error| PackageError::InvalidResource {
+        path: location.to_string(),
+        message: format!("not UTF-8 (byte {})", error.utf8_error().valid_up_to()),
+    })?;
+    Ok(Arc::from(text))
+}
+
 pub(crate) fn split_resources(
     bytes: Vec<u8>,
     source: &str,
     location: &str,
 ) -> Result<Vec<RawResource>, PackageError> {
-    let text = String::from_utf8(bytes).map_err(|error| PackageError::InvalidResource {
-        path: location.to_string(),
-        message: format!("not UTF-8 (byte {})", error.utf8_error().valid_up_to()),
-    })?;
-    let file_text: Arc<str> = Arc::from(text);
+    split_text(file_text(bytes, location)?, source, location)
+}
+
+/// A file holds one resource, or a Bundle whose entries are the resources;
+/// each comes back with its header fields read.
+fn split_text(
+    file_text: Arc<str>,
+    source: &str,
+    location: &str,
+) -> Result<Vec<RawResource>, PackageError> {
     let start = if file_text.starts_with('\u{feff}') {
         '\u{feff}'.len_utf8()
     } else {
@@ -289,37 +356,40 @@ pub(crate) fn split_resources(
             (minimal.resource_type, None)
         }
     };
-    let make = |range: Range<usize>, location: String| RawResource {
-        file_text: Arc::clone(&file_text),
-        range,
-        source: source.to_string(),
-        location,
+    let make = |range: Range<usize>, entry: Option<usize>| {
+        let location = entry_location(location, entry);
+        let json = file_text.get(range.clone()).unwrap_or("null");
+        Ok(RawResource {
+            header: read_header(json, &location)?,
+            file_text: Arc::clone(&file_text),
+            range,
+            source: source.to_string(),
+            location,
+            entry,
+        })
     };
     match (resource_type.as_deref(), entries) {
         (None, _) => {
             tracing::debug!(location, "skipping JSON that is not a FHIR resource");
             Ok(Vec::new())
         }
-        (Some("Bundle"), Some(entries)) => Ok(entries
+        (Some("Bundle"), Some(entries)) => entries
             .into_iter()
             .enumerate()
             .filter_map(|(index, entry)| {
                 let raw = entry.resource?.get();
                 // The borrowed raw value is a slice of `file_text`.
                 let offset = raw.as_ptr() as usize - file_text.as_ptr() as usize;
-                Some(make(
-                    offset..offset + raw.len(),
-                    format!("{location}#entry[{index}]"),
-                ))
+                Some(make(offset..offset + raw.len(), Some(index)))
             })
-            .collect()),
-        (Some(_), _) => Ok(vec![make(start..file_text.len(), location.to_string())]),
+            .collect(),
+        (Some(_), _) => Ok(vec![make(start..file_text.len(), None)?]),
     }
 }
 
 /// Reads a `.json` or `.json.gz` file into a JSON value.
 pub(crate) fn read_json_file(path: &Path) -> Result<serde_json::Value, PackageError> {
-    let bytes = read_file(path, None)?;
+    let bytes = read_file(path)?;
     serde_json::from_slice(&bytes).map_err(|source| PackageError::Json {
         path: path.display().to_string(),
         source,

@@ -393,3 +393,54 @@ fn newer_search_parameter_replaces_the_older_in_the_type_index() {
     );
     assert!(defs.search_parameter("Patient", "other").is_none());
 }
+
+fn gzip_file(path: &Path, text: &str) {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    std::io::Write::write_all(&mut gz, text.as_bytes()).expect("gzip");
+    fs::write(path, gz.finish().expect("gzip")).expect("write");
+}
+
+#[test]
+fn warm_loads_from_the_cache_match_cold_loads_and_bad_indexes_are_ignored() {
+    let dir = temp_dir();
+    let bundle = format!(
+        r#"{{"resourceType":"Bundle","entry":[{{"resource":{}}},{{"resource":{}}}]}}"#,
+        value_set("1.0.0", "one"),
+        r#"{"resourceType":"CodeSystem","url":"http://example.org/cs","content":"complete"}"#
+    );
+    gzip_file(&dir.path().join("defs.json.gz"), &bundle);
+    let check = |defs: &FhirDefinitions| {
+        let vs = defs.value_set("http://example.org/vs").expect("value set");
+        assert_eq!(vs.name.as_deref(), Some("one"));
+        assert_eq!(vs.json()["version"], "1.0.0");
+        assert!(defs.code_system("http://example.org/cs").is_some());
+    };
+    check(&load(dir.path()));
+    let cache = dir.path().join(".cache");
+    let mut cached: Vec<PathBuf> = fs::read_dir(&cache)
+        .expect("cache written")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    cached.sort();
+    assert_eq!(cached.len(), 2, "{cached:?}");
+    check(&load(dir.path()));
+
+    let index = cached
+        .iter()
+        .find(|path| path.to_string_lossy().ends_with(".index.json"))
+        .expect("index file")
+        .clone();
+    let header = r#"{"resource_type":"ValueSet","has_snapshot":false,"has_expansion":false}"#;
+    let damaged = [
+        "not json".to_string(),
+        r#"{"text_len":1,"entries":[]}"#.to_string(),
+        format!(
+            r#"{{"text_len":{},"entries":[{{"start":0,"end":99999999,"entry":null,"header":{header}}}]}}"#,
+            bundle.len()
+        ),
+    ];
+    for text in damaged {
+        fs::write(&index, &text).expect("damage index");
+        check(&load(dir.path()));
+    }
+}

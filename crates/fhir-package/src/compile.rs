@@ -122,10 +122,13 @@ fn link_to_tree(
 }
 
 fn resolve_content_references(tree: &mut ElementTree, url: &str) -> Result<(), ElementTreeError> {
-    for index in 0..tree.elements.len() {
-        let Some(reference) = tree.elements[index].content_reference.clone() else {
-            continue;
-        };
+    let references: Vec<(usize, String)> = tree
+        .elements
+        .iter()
+        .enumerate()
+        .filter_map(|(index, element)| Some((index, element.content_reference.clone()?)))
+        .collect();
+    for (index, reference) in references {
         // "#Questionnaire.item" (R4 core) or "http://...StructureDefinition/X#X.item".
         let target_id = reference
             .rsplit_once('#')
@@ -137,7 +140,9 @@ fn resolve_content_references(tree: &mut ElementTree, url: &str) -> Result<(), E
                 index,
                 message: format!("contentReference {reference} does not resolve"),
             })?;
-        tree.elements[index].content_target = Some(target);
+        if let Some(element) = tree.elements.get_mut(index) {
+            element.content_target = Some(target);
+        }
     }
     Ok(())
 }

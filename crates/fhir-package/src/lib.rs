@@ -1,22 +1,25 @@
 //! Loads FHIR R4 packages from a profiles directory and answers questions
 //! about them; no HTTP, no database.
 //!
-//! * [`source`](crate) finds packages: npm folders (`package/package.json`),
-//!   `.tgz` npm archives, and folders or loose `.json`/`.json.gz` files holding
+//! * `source` finds packages: npm folders (`package/package.json`), `.tgz`
+//!   npm archives, and folders or loose `.json`/`.json.gz` files holding
 //!   resources or definition Bundles (the vendored core in
-//!   `fhir-profiles/hl7.fhir.r4.core/`, always loaded first). Files are read in
-//!   parallel; each resource is kept as JSON text and parsed on first use.
+//!   `fhir-profiles/hl7.fhir.r4.core/`, always loaded first); `bundle` splits
+//!   a file into resources and `header` reads the few fields the indexes need.
+//!   `parallel` runs the files on all cores; `cache` keeps inflated `.json.gz`
+//!   text and a resource index in `<profiles dir>/.cache/`. Each resource stays
+//!   a slice of its file's text and is parsed on first use (`resource`).
 //! * [`FhirDefinitions`] indexes StructureDefinitions, ValueSets (and their
 //!   packaged pre-expansions), CodeSystems, ConceptMaps, SearchParameters (also
 //!   by base resource type) and other canonical resources by `url` and
 //!   `url|version`. A duplicate URL: the later version wins; the same version
 //!   twice: the first wins and a warning is recorded ([`FhirDefinitions::warnings`]).
-//! * [`ElementTree`] is the compiled snapshot of a StructureDefinition
+//! * [`ElementTree`] (`element`, built by `compile`) is the compiled snapshot of a StructureDefinition
 //!   (compiled on first use, cached): per element min/max, types, choice,
 //!   fixed/pattern, maxLength, binding, constraints, slicing and slices, and
 //!   resolved `contentReference`s. Snapshot generation is out of scope: a
 //!   profile without a snapshot gives [`ElementTreeError::NoSnapshot`].
-//! * The type model for FHIRPath: [`FhirDefinitions::child_element`],
+//! * The type model for FHIRPath (`type_model`): [`FhirDefinitions::child_element`],
 //!   [`FhirDefinitions::choice_types`], [`FhirDefinitions::base_type`],
 //!   [`FhirDefinitions::type_kind`], [`FhirDefinitions::resource_types`].
 //!
@@ -59,6 +62,7 @@
 //!              must_support, content_reference, content_target, parent, children, slices }
 //! ```
 
+mod bundle;
 mod cache;
 mod compile;
 mod definitions;
@@ -66,6 +70,7 @@ mod element;
 mod error;
 mod header;
 mod index;
+mod parallel;
 mod resource;
 mod source;
 mod type_model;
@@ -115,5 +120,5 @@ pub fn locate_profiles_dir() -> Result<PathBuf, PackageError> {
 /// The definitions of the located profiles directory, loaded once per
 /// process and shared (a failed load is not cached; the next call retries).
 pub fn core() -> Result<Arc<FhirDefinitions>, PackageError> {
-    definitions::shared(|| FhirDefinitions::load_dir(locate_profiles_dir()?))
+    parallel::shared(|| FhirDefinitions::load_dir(locate_profiles_dir()?))
 }

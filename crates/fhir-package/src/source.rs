@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use flate2::read::GzDecoder;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
+use crate::bundle::{entry_location, file_text, split_resources, split_text};
 use crate::cache::{inflate, DecompressCache, FileIndex, IndexEntry};
 use crate::error::PackageError;
-use crate::header::{read_header, HeaderFields};
+use crate::header::HeaderFields;
 
 /// The folder name of the vendored core package, loaded before anything else
 /// so that an IG never shadows a core definition of the same version.
@@ -180,8 +180,9 @@ pub(crate) fn load_unit(
             return Ok(resources);
         }
     }
+    let text_len = file_text.len();
     let resources = split_text(file_text, source, &location)?;
-    cache.store_index(key, &index_of(&resources));
+    cache.store_index(key, &index_of(text_len, &resources));
     Ok(resources)
 }
 
@@ -193,16 +194,9 @@ fn read_file(path: &Path) -> Result<Vec<u8>, PackageError> {
     inflate(&bytes).map_err(io_error(path))
 }
 
-fn entry_location(location: &str, entry: Option<usize>) -> String {
-    match entry {
-        Some(index) => format!("{location}#entry[{index}]"),
-        None => location.to_string(),
-    }
-}
-
-fn index_of(resources: &[RawResource]) -> FileIndex {
+fn index_of(text_len: usize, resources: &[RawResource]) -> FileIndex {
     FileIndex {
-        text_len: resources.first().map_or(0, |first| first.file_text.len()),
+        text_len,
         entries: resources
             .iter()
             .map(|resource| IndexEntry {
@@ -292,99 +286,6 @@ fn load_tgz(path: &Path) -> Result<Vec<RawResource>, PackageError> {
         resources.extend(split_resources(bytes, &source, &location)?);
     }
     Ok(resources)
-}
-
-#[derive(Deserialize)]
-struct TopLevel<'a> {
-    #[serde(rename = "resourceType")]
-    resource_type: Option<String>,
-    #[serde(borrow)]
-    entry: Option<Vec<BundleEntry<'a>>>,
-}
-
-#[derive(Deserialize)]
-struct TopLevelMinimal {
-    #[serde(rename = "resourceType")]
-    resource_type: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct BundleEntry<'a> {
-    #[serde(borrow)]
-    resource: Option<&'a RawValue>,
-}
-
-fn file_text(bytes: Vec<u8>, location: &str) -> Result<Arc<str>, PackageError> {
-    let text = String::from_utf8(bytes).map_err(|error| PackageError::InvalidResource {
-        path: location.to_string(),
-        message: format!("not UTF-8 (byte {})", error.utf8_error().valid_up_to()),
-    })?;
-    Ok(Arc::from(text))
-}
-
-pub(crate) fn split_resources(
-    bytes: Vec<u8>,
-    source: &str,
-    location: &str,
-) -> Result<Vec<RawResource>, PackageError> {
-    split_text(file_text(bytes, location)?, source, location)
-}
-
-/// A file holds one resource, or a Bundle whose entries are the resources;
-/// each comes back with its header fields read.
-fn split_text(
-    file_text: Arc<str>,
-    source: &str,
-    location: &str,
-) -> Result<Vec<RawResource>, PackageError> {
-    let start = if file_text.starts_with('\u{feff}') {
-        '\u{feff}'.len_utf8()
-    } else {
-        0
-    };
-    let text = file_text.get(start..).unwrap_or("");
-    let json_error = |source| PackageError::Json {
-        path: location.to_string(),
-        source,
-    };
-    // Non-Bundle resources may carry an `entry` of another shape; the
-    // minimal parse tells those apart from malformed JSON.
-    let (resource_type, entries) = match serde_json::from_str::<TopLevel>(text) {
-        Ok(top) => (top.resource_type, top.entry),
-        Err(_) => {
-            let minimal: TopLevelMinimal = serde_json::from_str(text).map_err(json_error)?;
-            (minimal.resource_type, None)
-        }
-    };
-    let make = |range: Range<usize>, entry: Option<usize>| {
-        let location = entry_location(location, entry);
-        let json = file_text.get(range.clone()).unwrap_or("null");
-        Ok(RawResource {
-            header: read_header(json, &location)?,
-            file_text: Arc::clone(&file_text),
-            range,
-            source: source.to_string(),
-            location,
-            entry,
-        })
-    };
-    match (resource_type.as_deref(), entries) {
-        (None, _) => {
-            tracing::debug!(location, "skipping JSON that is not a FHIR resource");
-            Ok(Vec::new())
-        }
-        (Some("Bundle"), Some(entries)) => entries
-            .into_iter()
-            .enumerate()
-            .filter_map(|(index, entry)| {
-                let raw = entry.resource?.get();
-                // The borrowed raw value is a slice of `file_text`.
-                let offset = raw.as_ptr() as usize - file_text.as_ptr() as usize;
-                Some(make(offset..offset + raw.len(), Some(index)))
-            })
-            .collect(),
-        (Some(_), _) => Ok(vec![make(start..file_text.len(), None)?]),
-    }
 }
 
 /// Reads a `.json` or `.json.gz` file into a JSON value.

@@ -100,8 +100,19 @@ fn link_to_tree(
     let (prefix, last) = element_id
         .rsplit_once('.')
         .ok_or_else(|| format!("second root element {element_id}"))?;
-    let (owner_id, is_slice) = match last.rsplit_once(['/', ':']) {
-        Some((base, _slice)) => (format!("{prefix}.{base}"), true),
+    let sliced = last
+        .rsplit_once(['/', ':'])
+        .map(|(base, _slice)| format!("{prefix}.{base}"));
+    let (owner_id, is_slice) = match sliced {
+        Some(base_id) if tree.by_id.contains_key(&base_id) => (base_id, true),
+        // Deliberate leniency: a few R4 core profiles (familymemberhistory-
+        // genetic, catalog) give an element a sliceName without ever
+        // declaring the unsliced element. Such a "slice" is the element
+        // itself: link it as a child and let its unsliced id find it too.
+        Some(base_id) => {
+            tree.by_id.insert(base_id, id);
+            (prefix.to_string(), false)
+        }
         None => (prefix.to_string(), false),
     };
     let owner = *tree

@@ -192,3 +192,62 @@ fn search_parameters_by_type() {
     assert_eq!(name.param_type, "string");
     assert_eq!(name.expression.as_deref(), Some("Patient.name"));
 }
+
+/// Every StructureDefinition of the core (resources, types, profiles,
+/// extensions) compiles, and every child of every type definition is
+/// reachable through the type model.
+#[test]
+fn every_core_structure_definition_compiles() {
+    let defs = core();
+    let mut failures = Vec::new();
+    let mut elements = 0;
+    for sd in defs.structure_definitions() {
+        match sd.element_tree() {
+            Ok(tree) => elements += tree.len(),
+            Err(error) => failures.push(error.to_string()),
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(elements > 10_000, "{elements}");
+
+    let mut unreachable = Vec::new();
+    for sd in defs.type_definitions() {
+        let Ok(tree) = sd.element_tree() else {
+            continue;
+        };
+        for (_, element) in tree.elements() {
+            let Some((parent, _)) = element.path.rsplit_once('.') else {
+                continue;
+            };
+            if element.slice_name.is_some() {
+                continue;
+            }
+            if defs.child_element(parent, &element.name).is_none() {
+                unreachable.push(element.path.clone());
+            }
+        }
+    }
+    assert!(
+        unreachable.is_empty(),
+        "{:?}",
+        &unreachable[..unreachable.len().min(10)]
+    );
+}
+
+#[test]
+fn slice_without_declared_base_is_the_element_itself() {
+    // R4's familymemberhistory-genetic gives FamilyMemberHistory.relationship
+    // a sliceName but never declares the unsliced element.
+    let defs = core();
+    let tree = defs
+        .element_tree("http://hl7.org/fhir/StructureDefinition/familymemberhistory-genetic")
+        .expect("tree");
+    let by_path = tree
+        .element("FamilyMemberHistory.relationship")
+        .expect("by path");
+    let by_id = tree
+        .element("FamilyMemberHistory.relationship:Relationship")
+        .expect("by id");
+    assert_eq!(by_path, by_id);
+    assert!(tree.children("FamilyMemberHistory").contains(&by_id));
+}

@@ -174,3 +174,27 @@ fn terminology_codes(value_set: &serde_json::Value) -> Vec<(String, String)> {
     out.dedup();
     out
 }
+
+/// Every ValueSet of the core expands (from its packaged expansion or its
+/// compose) without an error; what cannot be evaluated here is flagged.
+#[test]
+fn every_core_value_set_expands() {
+    let terms = terminology();
+    let defs = Arc::clone(terms.definitions());
+    let mut errors = Vec::new();
+    let (mut complete, mut partial) = (0, 0);
+    for value_set in defs.value_sets() {
+        match terms.expand(&value_set.versioned_url()) {
+            Ok(expansion) if expansion.is_complete() => complete += 1,
+            Ok(_) => partial += 1,
+            Err(error) => errors.push(error.to_string()),
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} errors: {:?}",
+        errors.len(),
+        &errors[..errors.len().min(10)]
+    );
+    assert!(complete > 1000, "complete {complete}, partial {partial}");
+}

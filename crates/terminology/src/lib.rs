@@ -11,9 +11,26 @@
 //! * [`Terminology::validate_code`] answers [`Membership`]: in the value set,
 //!   not in it, or [`Membership::Unknown`] when it cannot be decided locally
 //!   (SNOMED CT, LOINC, UCUM, an unknown ValueSet, a too-costly expansion).
-//! * [`Terminology::lookup`] reads concepts of local CodeSystems
-//!   (`code_system` module), [`Terminology::translate`] applies ConceptMaps
-//!   (`concept_map` module).
+//! * [`Terminology::lookup`] and [`Terminology::subsumes`] read local
+//!   CodeSystems (`code_system` module); [`Terminology::translate`] applies
+//!   ConceptMaps (`concept_map` module). `expansion` holds the expansion and
+//!   membership types, `compose` the rule evaluation.
+//!
+//! # API
+//!
+//! ```text
+//! Terminology::new(Arc<FhirDefinitions>) -> Terminology          // Send + Sync, caches inside
+//!   .validate_code(value_set, Option<system>, code) -> Result<Membership, TerminologyError>
+//!   .validate_code_in_system(system, code) -> Result<Membership, TerminologyError>
+//!   .expand(value_set) -> Result<Arc<Expansion>, TerminologyError>   // cached
+//!   .expand_from_compose(value_set) -> Result<Expansion, TerminologyError>
+//!   .lookup(system, code) -> Option<ConceptInfo>
+//!   .subsumes(system, a, b) -> Option<Subsumption>
+//!   .translate(concept_map, Option<system>, code) -> Vec<Translation>
+//! Membership::{InValueSet { display }, NotInValueSet, Unknown { reason }}
+//! Expansion { url, version, source, concepts: Vec<ExpansionConcept>, unevaluated }
+//!   .membership(Option<system>, code) .find(Option<system>, code) .is_complete()
+//! ```
 
 mod code_system;
 mod compose;
@@ -31,6 +48,17 @@ pub use code_system::ConceptInfo;
 pub use concept_map::Translation;
 pub use error::TerminologyError;
 pub use expansion::{Expansion, ExpansionConcept, ExpansionSource, Membership, Unevaluated};
+
+/// The outcome of [`Terminology::subsumes`] (`$subsumes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subsumption {
+    Equivalent,
+    /// code A is an ancestor of code B.
+    Subsumes,
+    /// code A is a descendant of code B.
+    SubsumedBy,
+    NotSubsumed,
+}
 
 /// Terminology services over one set of loaded definitions.
 #[derive(Debug)]
@@ -176,6 +204,23 @@ impl Terminology {
                 None
             }
         }
+    }
+
+    /// `$subsumes` over a local CodeSystem's hierarchy: how `code_a` relates
+    /// to `code_b`. None when the system or either code is not known here.
+    pub fn subsumes(&self, system: &str, code_a: &str, code_b: &str) -> Option<Subsumption> {
+        let (url, version) = split_version(system);
+        let code_system = self.code_system_index(url, version).ok()??;
+        let (a, b) = (code_system.position(code_a)?, code_system.position(code_b)?);
+        Some(if a == b {
+            Subsumption::Equivalent
+        } else if code_system.self_and_descendants(code_a).contains(&b) {
+            Subsumption::Subsumes
+        } else if code_system.self_and_descendants(code_b).contains(&a) {
+            Subsumption::SubsumedBy
+        } else {
+            Subsumption::NotSubsumed
+        })
     }
 
     /// Translates a code with the ConceptMap `concept_map_url`; `system`

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use fhir_package::FhirDefinitions;
-use terminology::{Membership, Terminology, TerminologyError};
+use terminology::{Membership, Subsumption, Terminology, TerminologyError};
 
 const BODY: &str = "http://example.org/cs/body";
 
@@ -253,4 +253,27 @@ fn malformed_terminology_resources_are_typed_errors() {
             "{url}"
         );
     }
+}
+
+#[test]
+fn subsumption_over_the_hierarchy() {
+    let terms = terminology();
+    assert_eq!(
+        terms.subsumes(BODY, "limb", "hand"),
+        Some(Subsumption::Subsumes)
+    );
+    assert_eq!(
+        terms.subsumes(BODY, "foot", "leg"),
+        Some(Subsumption::SubsumedBy)
+    );
+    assert_eq!(
+        terms.subsumes(BODY, "eye", "eye"),
+        Some(Subsumption::Equivalent)
+    );
+    assert_eq!(
+        terms.subsumes(BODY, "eye", "hand"),
+        Some(Subsumption::NotSubsumed)
+    );
+    assert_eq!(terms.subsumes(BODY, "eye", "tail"), None);
+    assert_eq!(terms.subsumes("http://snomed.info/sct", "1", "2"), None);
 }

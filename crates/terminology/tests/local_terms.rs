@@ -277,3 +277,24 @@ fn subsumption_over_the_hierarchy() {
     assert_eq!(terms.subsumes(BODY, "eye", "tail"), None);
     assert_eq!(terms.subsumes("http://snomed.info/sct", "1", "2"), None);
 }
+
+#[test]
+fn terminology_can_be_shared_between_threads() {
+    fn assert_shareable<T: Send + Sync>() {}
+    assert_shareable::<Terminology>();
+    assert_shareable::<FhirDefinitions>();
+    let terms = Arc::new(terminology());
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let terms = Arc::clone(&terms);
+            std::thread::spawn(move || {
+                terms
+                    .validate_code("http://example.org/vs/limbs", Some(BODY), "arm")
+                    .map(is_member)
+            })
+        })
+        .collect();
+    for handle in handles {
+        assert_eq!(handle.join().ok(), Some(Ok(true)));
+    }
+}

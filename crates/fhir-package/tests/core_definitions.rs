@@ -22,6 +22,17 @@ fn core_counts() {
     // 553 pre-expansions, plus 4 ValueSets published with an expansion in valuesets.json
     assert_eq!(counts.expansions, 557);
     assert_eq!(defs.resource_types().count(), 146);
+    // profiles-resources: 148 resources (Resource and DomainResource are
+    // abstract) + MetadataResource (logical); profiles-types: 63, of which
+    // SimpleQuantity and MoneyQuantity are profiles, not types.
+    let kinds = |kind: TypeKind| defs.type_definitions().filter(|sd| sd.kind == kind).count();
+    assert_eq!(kinds(TypeKind::Resource), 148);
+    assert_eq!(kinds(TypeKind::Logical), 1);
+    assert_eq!(kinds(TypeKind::PrimitiveType), 20);
+    assert_eq!(kinds(TypeKind::ComplexType), 41);
+    assert!(defs
+        .structure_definition("http://hl7.org/fhir/StructureDefinition/SimpleQuantity")
+        .is_some());
     assert!(
         defs.warnings().is_empty(),
         "{:?}",

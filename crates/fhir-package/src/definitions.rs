@@ -141,6 +141,14 @@ impl FhirDefinitions {
             {
                 self.types.insert(sd.type_name.clone(), position);
             }
+            if !sd.has_snapshot {
+                self.warnings.push(format!(
+                    "StructureDefinition {} (from {}) has no snapshot and cannot be used for validation; \
+                     snapshot generation is not supported, publish the package with snapshots",
+                    sd.url(),
+                    sd.resource.source
+                ));
+            }
         }
         for position in self.search_parameters.latest_positions() {
             let Some(parameter) = self.search_parameters.item(position) else {

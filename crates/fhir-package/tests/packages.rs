@@ -122,7 +122,9 @@ fn ig_tgz_beside_the_core_adds_its_profile() {
         .expect("name");
     assert_eq!(name.max_length, Some(200));
     assert_eq!(name.constraints[0].severity, "warning");
-    assert!(defs.warnings().is_empty(), "{:?}", defs.warnings());
+    // The only warning: the fixture's profile published without snapshot.
+    assert_eq!(defs.warnings().len(), 1, "{:?}", defs.warnings());
+    assert!(defs.warnings()[0].contains("no-snapshot"));
 }
 
 #[test]

@@ -60,7 +60,6 @@ pub struct Expansion {
     pub concepts: Vec<ExpansionConcept>,
     /// Empty when the expansion is complete.
     pub unevaluated: Vec<Unevaluated>,
-    by_system_code: HashMap<(String, String), usize>,
     by_code: HashMap<String, Vec<usize>>,
 }
 
@@ -114,12 +113,10 @@ impl Expansion {
         source: ExpansionSource,
         set: ConceptSet,
     ) -> Expansion {
-        let mut by_system_code = HashMap::with_capacity(set.concepts.len());
+        // Keyed by code alone: lookups borrow the caller's &str, and a code
+        // rarely appears under more than one system in a value set.
         let mut by_code: HashMap<String, Vec<usize>> = HashMap::new();
         for (position, concept) in set.concepts.iter().enumerate() {
-            by_system_code
-                .entry((concept.system.clone(), concept.code.clone()))
-                .or_insert(position);
             by_code
                 .entry(concept.code.clone())
                 .or_default()
@@ -131,7 +128,6 @@ impl Expansion {
             source,
             concepts: set.concepts,
             unevaluated: set.unevaluated,
-            by_system_code,
             by_code,
         }
     }
@@ -189,17 +185,14 @@ impl Expansion {
 
     /// The concept for `system` + `code`, or by code alone when `system` is None.
     pub fn find(&self, system: Option<&str>, code: &str) -> Option<&ExpansionConcept> {
+        let mut candidates = self
+            .by_code
+            .get(code)?
+            .iter()
+            .filter_map(|position| self.concepts.get(*position));
         match system {
-            Some(system) => self
-                .by_system_code
-                .get(&(system.to_string(), code.to_string()))
-                .and_then(|position| self.concepts.get(*position)),
-            None => self
-                .by_code
-                .get(code)?
-                .iter()
-                .filter_map(|position| self.concepts.get(*position))
-                .find(|concept| !concept.is_abstract),
+            Some(system) => candidates.find(|concept| concept.system == system),
+            None => candidates.find(|concept| !concept.is_abstract),
         }
     }
 

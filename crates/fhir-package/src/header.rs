@@ -141,7 +141,9 @@ pub(crate) fn classify(raw: RawResource) -> Result<Loaded, PackageError> {
                 tree: Default::default(),
             }))
         }
-        "SearchParameter" => Ok(Loaded::SearchParameter(search_parameter(canonical)?)),
+        "SearchParameter" => Ok(Loaded::SearchParameter(search_parameter(
+            canonical, &location,
+        )?)),
         "ValueSet" => Ok(Loaded::ValueSet {
             resource: canonical,
             has_expansion: header.has_expansion,
@@ -180,10 +182,13 @@ struct ComponentFields {
     expression: String,
 }
 
-fn search_parameter(resource: CanonicalResource) -> Result<SearchParameter, PackageError> {
+fn search_parameter(
+    resource: CanonicalResource,
+    location: &str,
+) -> Result<SearchParameter, PackageError> {
     let fields: SearchParameterFields =
         serde_json::from_str(resource.raw_json()).map_err(|source| PackageError::Json {
-            path: format!("SearchParameter {}", resource.url),
+            path: location.to_string(),
             source,
         })?;
     Ok(SearchParameter {

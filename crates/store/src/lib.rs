@@ -9,6 +9,7 @@
 //! the gateway sees. Timestamps are BIGINT microseconds and bodies TEXT in
 //! both dialects, so one set of queries serves both.
 
+pub mod admin;
 mod migrate;
 mod pool;
 mod rows;

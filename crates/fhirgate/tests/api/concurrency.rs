@@ -1,0 +1,102 @@
+use std::sync::{Arc, Barrier};
+
+use serde_json::json;
+
+use crate::on_both_backends;
+use crate::support::{get, put, send, Backend, TestServer};
+
+const WRITERS: usize = 20;
+
+fn concurrent_if_match_updates(backend: Backend) {
+    let server = Arc::new(TestServer::start(backend));
+    let url = server.url("Patient/race");
+    assert_eq!(
+        put(&url, &json!({"resourceType": "Patient", "id": "race"})).status,
+        201
+    );
+    let barrier = Arc::new(Barrier::new(WRITERS));
+    let writers: Vec<_> = (0..WRITERS).map(|n| {
+        let (url, barrier) = (url.clone(), barrier.clone());
+        std::thread::spawn(move || {
+            let body = json!({"resourceType": "Patient", "id": "race", "name": [{"text": format!("writer {n}")}]});
+            barrier.wait();
+            send("PUT", &url, &[("If-Match", "W/\"1\"")], Some(&body.to_string())).status
+        })
+    }).collect();
+    let statuses: Vec<u16> = writers
+        .into_iter()
+        .map(|w| w.join().expect("writer"))
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "exactly one wins: {statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 412).count(),
+        WRITERS - 1,
+        "{statuses:?}"
+    );
+    let history = get(&server.url("Patient/race/_history")).json();
+    assert_eq!(history["entry"].as_array().map(Vec::len), Some(2));
+}
+
+fn concurrent_blind_updates_lose_nothing(backend: Backend) {
+    let server = Arc::new(TestServer::start(backend));
+    let url = server.url("Patient/crowd");
+    let barrier = Arc::new(Barrier::new(WRITERS));
+    let writers: Vec<_> = (0..WRITERS).map(|n| {
+        let (url, barrier) = (url.clone(), barrier.clone());
+        std::thread::spawn(move || {
+            let body = json!({"resourceType": "Patient", "id": "crowd", "name": [{"text": format!("writer {n}")}]});
+            barrier.wait();
+            send("PUT", &url, &[], Some(&body.to_string())).status
+        })
+    }).collect();
+    let statuses: Vec<u16> = writers
+        .into_iter()
+        .map(|w| w.join().expect("writer"))
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        WRITERS - 1,
+        "{statuses:?}"
+    );
+    let history =
+        get(&server.url(&format!("Patient/crowd/_history?_count={}", WRITERS + 5))).json();
+    let entries = history["entry"].as_array().cloned().unwrap_or_default();
+    assert_eq!(entries.len(), WRITERS, "every update is a version");
+    let mut writers_seen: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            e["resource"]["name"][0]["text"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    writers_seen.sort();
+    writers_seen.dedup();
+    assert_eq!(writers_seen.len(), WRITERS, "no update lost");
+    let versions: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            e["resource"]["meta"]["versionId"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = (1..=WRITERS).rev().map(|v| v.to_string()).collect();
+    assert_eq!(versions, expected);
+}
+
+on_both_backends!(
+    concurrent_if_match_updates,
+    concurrent_blind_updates_lose_nothing
+);

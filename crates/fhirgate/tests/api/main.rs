@@ -1,0 +1,13 @@
+//! The REST integration suite: every scenario runs through real HTTP against
+//! SQLite and against PostgreSQL, each test on its own fresh database.
+
+mod support;
+
+mod capability;
+mod concurrency;
+mod crud;
+mod errors;
+mod history;
+mod http_semantics;
+mod operations;
+mod restart;

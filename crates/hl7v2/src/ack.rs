@@ -6,7 +6,7 @@
 //! readable MSH it returns [`Error::NoAckPossible`]: an ACK whose MSA-2 cannot name the
 //! message would be useless to the sender, and inventing routing fields would misroute it.
 
-use crate::error::{Error, ErrorCode, ParseError};
+use crate::error::{Error, ErrorCode, ParseError, ParseErrorKind};
 use crate::message::{Message, ParseOptions};
 use crate::owned::MessageBuf;
 use crate::path::TersePath;
@@ -159,6 +159,8 @@ pub fn build_ack(incoming: &Message<'_>, request: &AckRequest) -> Result<Message
             .map(|v| v.raw().to_vec())
             .unwrap_or_default())
     };
+    // Answer in the sender's delimiters and charset; MessageBuf::new writes MSH-18 for any
+    // charset but ASCII (not the raw incoming value, which may be the unknown name we reject).
     let mut ack = MessageBuf::new(*incoming.delimiters(), *incoming.charset());
     // Sender and receiver swap: MSH-3/4 answer from MSH-5/6 and the other way round.
     for (to, from) in [
@@ -179,10 +181,6 @@ pub fn build_ack(incoming: &Message<'_>, request: &AckRequest) -> Result<Message
     set(&mut ack, "MSH-10", &request.control_id)?;
     ack.set_raw(&TersePath::parse("MSH-11")?, &raw("MSH-11")?)?;
     ack.set_raw(&TersePath::parse("MSH-12")?, &raw("MSH-12")?)?;
-    let charset = raw("MSH-18")?;
-    if !charset.is_empty() {
-        ack.set_raw(&TersePath::parse("MSH-18")?, &charset)?;
-    }
     set(&mut ack, "MSA-1", mode.msa_code(request.code))?;
     ack.set_raw(&TersePath::parse("MSA-2")?, &raw("MSH-10")?)?;
     for issue in &request.issues {
@@ -240,7 +238,17 @@ fn location_of_parse_error(
     error: &ParseError,
     separator: u8,
 ) -> Option<ErrorLocation> {
-    let line = input.get(error.offset..).map(first_line)?;
+    let before = input.get(..error.offset)?;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\r' || b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = first_line(input.get(line_start..)?);
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    let charset_field = matches!(
+        error.kind,
+        ParseErrorKind::UnknownCharset(_) | ParseErrorKind::UnsupportedCharset(_)
+    );
     let name_len = line
         .iter()
         .position(|&b| b == separator)
@@ -257,8 +265,8 @@ fn location_of_parse_error(
             String::new()
         },
         segment_sequence: error.segment_index + 1,
-        field: None,
-        field_repetition: None,
+        field: charset_field.then_some(18),
+        field_repetition: charset_field.then_some(1),
         component: None,
         subcomponent: None,
     })

@@ -15,6 +15,8 @@
 //! A message that fails to parse becomes `{"offset": n, "error": "..."}` so the other
 //! messages of the file are still shown.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Map, Value as Json};
 
 use crate::batch::split_messages;
@@ -30,7 +32,7 @@ pub fn render_json(bytes: &[u8], options: &ParseOptions) -> Result<Vec<Json>, Er
         let envelope = split.envelopes.get(index?)?;
         let parsed = envelope.parse(options).ok()?;
         let segment = parsed.segment_at(0)?;
-        Some(segment_json(&segment, &mut Vec::new()))
+        Some(segment_json(&segment, 1, &mut Vec::new()))
     };
     let mut out = Vec::with_capacity(split.messages.len());
     for chunk in &split.messages {
@@ -92,9 +94,14 @@ pub fn lookup_json(message: &Message<'_>, path: &TersePath) -> Json {
 /// One parsed message as JSON (without offset and batch information).
 pub fn message_json(message: &Message<'_>) -> Json {
     let mut warnings = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
     let segments: Vec<Json> = message
         .segments()
-        .map(|segment| segment_json(&segment, &mut warnings))
+        .map(|segment| {
+            let repetition = seen.entry(segment.name()).or_default();
+            *repetition += 1;
+            segment_json(&segment, *repetition, &mut warnings)
+        })
         .collect();
     let mut object = Map::new();
     object.insert("segments".into(), Json::Array(segments));
@@ -104,9 +111,9 @@ pub fn message_json(message: &Message<'_>) -> Json {
     Json::Object(object)
 }
 
-fn segment_json(segment: &Segment<'_>, warnings: &mut Vec<Json>) -> Json {
+/// `occurrence` is which occurrence of its name the segment is (for warning paths).
+fn segment_json(segment: &Segment<'_>, occurrence: usize, warnings: &mut Vec<Json>) -> Json {
     let name = segment.name();
-    let sequence = segment.index() + 1;
     let mut fields = Map::new();
     for (number, field) in segment.fields() {
         if field.is_empty() {
@@ -118,7 +125,7 @@ fn segment_json(segment: &Segment<'_>, warnings: &mut Vec<Json>) -> Json {
             let reps = field.repetitions().enumerate().map(|(r, repetition)| {
                 let path = TersePath {
                     segment: name.to_string(),
-                    segment_repetition: sequence,
+                    segment_repetition: occurrence,
                     field: number,
                     field_repetition: r + 1,
                     component: None,

@@ -114,16 +114,15 @@ impl Charset {
 
     /// Bytes to text; `Err(offset)` gives the first byte that is not valid in this charset.
     pub fn decode<'a>(&self, bytes: &'a [u8]) -> Result<Cow<'a, str>, usize> {
-        if bytes.is_ascii() {
-            // Every supported set is an ASCII superset byte-wise, so this is always exact.
-            return std::str::from_utf8(bytes)
+        let as_utf8 = || {
+            std::str::from_utf8(bytes)
                 .map(Cow::Borrowed)
-                .map_err(|e| e.valid_up_to());
-        }
+                .map_err(|e| e.valid_up_to())
+        };
         match self.kind {
-            Kind::Ascii | Kind::Utf8 => std::str::from_utf8(bytes)
-                .map(Cow::Borrowed)
-                .map_err(|e| e.valid_up_to()),
+            Kind::Ascii | Kind::Utf8 => as_utf8(),
+            // Every supported set is an ASCII superset byte-wise, so ASCII bytes borrow.
+            _ if bytes.is_ascii() => as_utf8(),
             Kind::Latin1 => Ok(Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect())),
             Kind::Other(encoding) => encoding
                 .decode_without_bom_handling_and_without_replacement(bytes)

@@ -138,15 +138,17 @@ impl<'a> Message<'a> {
         let mut has_fields = is_header || field_start > start + 3;
         let mut pos = field_start;
         let end = loop {
-            match input.get(pos) {
-                None | Some(b'\r' | b'\n') => break pos,
-                Some(&b) if b == separator => {
-                    self.fields.push(span(field_start, pos));
-                    field_start = pos + 1;
-                    has_fields = true;
-                }
-                Some(_) => {}
+            let rest = input.get(pos..).unwrap_or_default();
+            let Some(found) = memchr::memchr3(separator, b'\r', b'\n', rest) else {
+                break input.len();
+            };
+            pos += found;
+            if input.get(pos) != Some(&separator) {
+                break pos;
             }
+            self.fields.push(span(field_start, pos));
+            field_start = pos + 1;
+            has_fields = true;
             pos += 1;
         };
         if has_fields {

@@ -247,9 +247,7 @@ impl<'m> Iterator for Split<'m> {
 
     fn next(&mut self) -> Option<Value<'m>> {
         let rest = self.rest?;
-        let found = self
-            .separator
-            .and_then(|sep| rest.iter().position(|&b| b == sep));
+        let found = self.separator.and_then(|sep| memchr::memchr(sep, rest));
         let (part, next) = match found {
             Some(at) => (rest.get(..at).unwrap_or_default(), rest.get(at + 1..)),
             None => (rest, None),

@@ -87,11 +87,14 @@ impl<'m> Segment<'m> {
             .fields
             .get(span.first_field as usize + position)?;
         let atomic = self.is_header() && number <= 2;
+        let raw = self.message.bytes_of(field_span);
+        let delimiters = self.message.delimiters();
         Some(Field {
             value: Value {
-                raw: self.message.bytes_of(field_span),
+                raw,
+                plain: atomic || is_plain(raw, delimiters),
                 offset: field_span.start as usize,
-                delimiters: self.message.delimiters(),
+                delimiters,
                 charset: self.message.charset(),
                 atomic,
             },
@@ -149,6 +152,10 @@ pub struct Value<'m> {
     charset: &'m Charset,
     /// MSH-1 and MSH-2 hold delimiters themselves: never split, never unescaped.
     atomic: bool,
+    /// No repetition, component or subcomponent separator and no escape inside: splitting
+    /// and unescaping can be skipped. Most values are plain; checking once saves a scan per
+    /// level when every value of a message is read.
+    plain: bool,
 }
 
 impl<'m> Value<'m> {
@@ -173,7 +180,7 @@ impl<'m> Value<'m> {
 
     /// True when the value has more than one component or subcomponent.
     pub fn is_composite(&self) -> bool {
-        !self.atomic
+        !self.plain
             && self
                 .raw
                 .iter()
@@ -201,7 +208,7 @@ impl<'m> Value<'m> {
     /// Plain text: escapes resolved, charset decoded, `.br` as a newline. Borrows when the
     /// bytes need no conversion.
     pub fn text(&self) -> Result<Cow<'m, str>, DecodeError> {
-        if self.atomic {
+        if self.atomic || self.plain {
             return self
                 .charset
                 .decode(self.raw)
@@ -227,10 +234,15 @@ impl<'m> Value<'m> {
         Split {
             rest: Some(self.raw),
             offset: self.offset,
-            separator: if self.atomic { None } else { Some(separator) },
+            separator: if self.plain { None } else { Some(separator) },
             template: *self,
         }
     }
+}
+
+fn is_plain(raw: &[u8], d: &Delimiters) -> bool {
+    !raw.iter()
+        .any(|&b| b == d.component || b == d.subcomponent || b == d.repetition || b == d.escape)
 }
 
 /// Iterator over the parts of a value between one kind of delimiter.
@@ -255,6 +267,7 @@ impl<'m> Iterator for Split<'m> {
         let value = Value {
             raw: part,
             offset: self.offset,
+            plain: self.template.plain || is_plain(part, self.template.delimiters),
             ..self.template
         };
         self.offset += part.len() + 1;

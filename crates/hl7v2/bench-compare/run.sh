@@ -14,6 +14,12 @@ if [ ! -x "$work/venv/bin/python" ]; then
   python3 -m venv "$work/venv"
   "$work/venv/bin/pip" install -q hl7 hl7apy
 fi
-node "$here/medplum.mjs" "$work/corpus.json" "$seconds"
-"$work/venv/bin/python" "$here/python_parsers.py" "$work/corpus.json" "$seconds"
-echo "hl7v2 (this crate): cargo bench -p hl7v2 --bench parse"
+cargo build --release -q -p hl7v2 --example compare_throughput
+# The machine is shared: run the parsers interleaved, several rounds, and compare rounds.
+for round in 1 2 3; do
+  echo "round $round"
+  target/release/examples/compare_throughput "$seconds"
+  node "$here/medplum.mjs" "$work/corpus.json" "$seconds"
+  "$work/venv/bin/python" "$here/python_parsers.py" "$work/corpus.json" "$seconds"
+done
+echo "criterion reference: cargo bench -p hl7v2 --bench parse"

@@ -6,8 +6,21 @@ use hl7v2::{Message, ParseOptions};
 
 mod corpus;
 
-/// Parses one message and decodes every subcomponent; returns the decoded byte count.
+/// Parses one message and decodes every subcomponent with `Segment::for_each_leaf`; returns
+/// the decoded byte count.
 fn parse_and_decode_all(bytes: &[u8]) -> usize {
+    let Ok(message) = Message::parse(bytes, &ParseOptions::default()) else {
+        return 0;
+    };
+    let mut decoded = 0;
+    for segment in message.segments() {
+        segment.for_each_leaf(|_, text| decoded += text.map_or(0, |t| t.len()));
+    }
+    decoded
+}
+
+/// The same through the nested iterators (fields, repetitions, components, subcomponents).
+fn parse_and_decode_all_nested(bytes: &[u8]) -> usize {
     let Ok(message) = Message::parse(bytes, &ParseOptions::default()) else {
         return 0;
     };
@@ -40,6 +53,14 @@ fn bench_parse(c: &mut Criterion) {
             messages
                 .iter()
                 .map(|m| parse_and_decode_all(black_box(m)))
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("parse_decode_all_nested_iterators_corpus", |b| {
+        b.iter(|| {
+            messages
+                .iter()
+                .map(|m| parse_and_decode_all_nested(black_box(m)))
                 .sum::<usize>()
         })
     });

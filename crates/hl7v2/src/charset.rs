@@ -112,6 +112,7 @@ impl Charset {
         self.name
     }
 
+    #[inline]
     /// Bytes to text; `Err(offset)` gives the first byte that is not valid in this charset.
     pub fn decode<'a>(&self, bytes: &'a [u8]) -> Result<Cow<'a, str>, usize> {
         let as_utf8 = || {

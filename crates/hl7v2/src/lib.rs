@@ -34,4 +34,4 @@ pub use json::{lookup_json, message_json, render_json, render_path};
 pub use message::{Message, ParseOptions};
 pub use owned::{MessageBuf, SegmentBuf};
 pub use path::TersePath;
-pub use value::{Field, Segment, Split as ValueSplit, Value};
+pub use value::{Field, LeafPosition, Segment, Split as ValueSplit, Value};

@@ -284,3 +284,52 @@ fn binary_garbage_never_panics() {
         "invalid bytes are a decode error, not a panic"
     );
 }
+
+#[test]
+fn for_each_leaf_visits_every_subcomponent_in_order() {
+    let m = parse(b"MSH|^~\\&|A\rPID|1||a^b&c~d||\\F\\x|\r");
+    let mut leaves = Vec::new();
+    m.segment_at(1).unwrap().for_each_leaf(|at, text| {
+        leaves.push((
+            at.field,
+            at.repetition,
+            at.component,
+            at.subcomponent,
+            text.unwrap().into_owned(),
+        ));
+    });
+    let expected = [
+        (1, 1, 1, 1, "1"),
+        (2, 1, 1, 1, ""),
+        (3, 1, 1, 1, "a"),
+        (3, 1, 2, 1, "b"),
+        (3, 1, 2, 2, "c"),
+        (3, 2, 1, 1, "d"),
+        (4, 1, 1, 1, ""),
+        (5, 1, 1, 1, "|x"),
+        (6, 1, 1, 1, ""),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|&(f, r, c, s, t)| (f, r, c, s, t.to_string()))
+        .collect();
+    assert_eq!(leaves, expected);
+    let mut msh = Vec::new();
+    m.segment_at(0)
+        .unwrap()
+        .for_each_leaf(|at, text| msh.push((at.field, text.unwrap().into_owned())));
+    assert_eq!(
+        msh,
+        vec![
+            (1, "|".to_string()),
+            (2, "^~\\&".to_string()),
+            (3, "A".to_string())
+        ]
+    );
+    let bad = parse(b"MSH|^~\\&\rNTE|1|ok^\\C2842\\\r");
+    let mut errors = 0;
+    bad.segment_at(1)
+        .unwrap()
+        .for_each_leaf(|_, text| errors += usize::from(text.is_err()));
+    assert_eq!(errors, 1);
+}

@@ -19,6 +19,7 @@ pub mod html;
 mod lexer;
 pub mod model;
 pub mod output;
+pub mod package_model;
 mod parser;
 mod ucum;
 pub mod value;
@@ -29,6 +30,7 @@ pub use context::{ConformanceProvider, EvalContext, TerminologyProvider};
 pub use error::{EvalError, ParseError, ParseErrorKind, Position};
 pub use model::{ChildInfo, ChildType, ModelProvider, StaticModel};
 pub use output::{evaluate_ndjson, to_json_output};
+pub use package_model::PackageModel;
 pub use value::{Collection, Node, Quantity, Value};
 
 /// A parsed expression: cheap to clone and share between threads.

@@ -478,11 +478,14 @@ impl DateTime {
         }
     }
 
-    /// FHIRPath comparison: offsets are normalised when both values have one
-    /// (a value without an offset is compared as written — an implementation
-    /// choice the spec allows); `None` when the precisions differ before a
+    /// FHIRPath comparison: offsets are normalised when both values have one;
+    /// times with and without an offset are not comparable; `None` when the precisions differ before a
     /// difference is found.
     pub fn partial_cmp_fhirpath(&self, other: &DateTime) -> Option<Ordering> {
+        if self.has_time() && other.has_time() && self.offset.is_some() != other.offset.is_some() {
+            // One side has a timezone, the other not: the moment is unknown.
+            return None;
+        }
         let (a, b) = if self.offset.is_some() && other.offset.is_some() {
             (self.to_utc(), other.to_utc())
         } else {

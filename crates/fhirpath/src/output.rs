@@ -36,6 +36,9 @@ pub fn item_to_json(item: &Value<'_>) -> Json {
             Json::Object(map)
         }
         Value::Node(node) => node.json.or(node.extra).cloned().unwrap_or(Json::Null),
+        Value::TypeInfo { namespace, name } => {
+            serde_json::json!({ "namespace": namespace, "name": &**name })
+        }
     }
 }
 

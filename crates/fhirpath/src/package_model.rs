@@ -20,7 +20,11 @@ pub struct PackageModel {
 
 impl PackageModel {
     pub fn new(definitions: Arc<FhirDefinitions>) -> PackageModel {
-        PackageModel { definitions, children: RwLock::new(HashMap::new()), bases: RwLock::new(HashMap::new()) }
+        PackageModel {
+            definitions,
+            children: RwLock::new(HashMap::new()),
+            bases: RwLock::new(HashMap::new()),
+        }
     }
 
     /// The model of the R4 core package found by `fhir_package::core()`.
@@ -34,6 +38,19 @@ impl PackageModel {
 
     fn load_child(&self, parent: &str, name: &str) -> Option<Arc<ChildInfo>> {
         let element = self.definitions.child_element(parent, name)?;
+        if name == "id" && self.is_resource_like(parent) {
+            // R4 types Resource.id as System.String with fhir-type `string`,
+            // but FHIRPath (and the test suite) see a resource id as `id`.
+            let types = vec![ChildType {
+                type_name: Arc::from("id"),
+                json_suffix: String::new(),
+            }];
+            return Some(Arc::new(ChildInfo {
+                types,
+                is_choice: false,
+                is_array: false,
+            }));
+        }
         let types = element
             .types
             .iter()
@@ -45,10 +62,23 @@ impl PackageModel {
                 } else {
                     Arc::from(t.code.as_str())
                 },
-                json_suffix: if element.is_choice { type_suffix(&t.code) } else { String::new() },
+                json_suffix: if element.is_choice {
+                    type_suffix(&t.code)
+                } else {
+                    String::new()
+                },
             })
             .collect();
-        Some(Arc::new(ChildInfo { types, is_choice: element.is_choice, is_array: element.is_array }))
+        Some(Arc::new(ChildInfo {
+            types,
+            is_choice: element.is_choice,
+            is_array: element.is_array,
+        }))
+    }
+
+    fn is_resource_like(&self, type_name: &str) -> bool {
+        !type_name.contains('.')
+            && self.definitions.type_kind(type_name) == Some(TypeKind::Resource)
     }
 
     fn load_base(&self, type_name: &str) -> Option<TypeName> {
@@ -70,7 +100,10 @@ impl ModelProvider for PackageModel {
         }
         let loaded = self.load_child(parent, name);
         if let Ok(mut cache) = self.children.write() {
-            cache.entry(parent.to_string()).or_default().insert(name.to_string(), loaded.clone());
+            cache
+                .entry(parent.to_string())
+                .or_default()
+                .insert(name.to_string(), loaded.clone());
         }
         loaded
     }

@@ -79,6 +79,9 @@ fn prefix(symbol: char) -> Option<i32> {
 /// Reduces a unit term such as `mg/dL`, `m2`, `g.m-1`, `'1'` to base units.
 pub fn reduce(unit: &str) -> Option<Reduced> {
     let unit = calendar_to_ucum(unit).map(|(code, _)| code).unwrap_or(unit);
+    if unit.is_empty() {
+        return None;
+    }
     let mut out = Reduced {
         dims: [0; 4],
         numerator: Decimal::from_i64(1),

@@ -44,6 +44,12 @@ pub enum Value<'a> {
     Time(Time),
     Quantity(Quantity),
     Node(Node<'a>),
+    /// Result of `type()`: a namespace (`System`/`FHIR`) and a type name,
+    /// navigable as `.namespace` and `.name`.
+    TypeInfo {
+        namespace: &'static str,
+        name: TypeName,
+    },
 }
 
 /// FHIR primitive types, whose JSON is a string, number or boolean.
@@ -111,6 +117,7 @@ impl<'a> Value<'a> {
             Value::Time(_) => "Time",
             Value::Quantity(_) => "Quantity",
             Value::Node(node) => &node.type_name,
+            Value::TypeInfo { .. } => "TypeInfo",
         }
     }
 

@@ -71,6 +71,10 @@ impl<'a> Evaluator<'a> {
                 for item in focus {
                     self.member(item, name, &mut out);
                 }
+                if out.is_empty() {
+                    self.check_element_name(focus, name)
+                        .map_err(|m| RawEvalError::new(expr.offset, m))?;
+                }
                 Ok(out)
             }
             ExprKind::Call {
@@ -106,6 +110,8 @@ impl<'a> Evaluator<'a> {
                 ops::binary(self, *op, left, right, focus, frame, expr.offset)
             }
             ExprKind::Is(operand, spec) => {
+                self.check_type_spec(spec)
+                    .map_err(|m| RawEvalError::new(expr.offset, m))?;
                 let items = self.eval(operand, focus, frame)?;
                 match items.as_slice() {
                     [] => Ok(Vec::new()),
@@ -117,6 +123,8 @@ impl<'a> Evaluator<'a> {
                 }
             }
             ExprKind::As(operand, spec) => {
+                self.check_type_spec(spec)
+                    .map_err(|m| RawEvalError::new(expr.offset, m))?;
                 let items = self.eval(operand, focus, frame)?;
                 if items.len() > 1 {
                     return Err(RawEvalError::new(
@@ -126,7 +134,7 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(items
                     .into_iter()
-                    .filter(|item| self.is_type(item, spec))
+                    .filter(|item| self.is_type_exact(item, spec))
                     .collect())
             }
         }
@@ -178,15 +186,65 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Navigates to child `name` of `item` (or keeps `item` when `name` is
-    /// its type, as in `Patient.name`).
+    /// its type, as in `Patient.name`). Naming an element that the model
+    /// says the type does not have is an error (the expression is wrong,
+    /// whatever the data): `Observation.valueQuantity`.
     pub fn member(&self, item: &Value<'a>, name: &str, out: &mut Collection<'a>) {
-        let Value::Node(node) = item else { return };
-        if name.starts_with(|c: char| c.is_ascii_uppercase())
-            && self.type_derives(&node.type_name, name)
+        if let Value::TypeInfo {
+            namespace,
+            name: type_name,
+        } = item
         {
-            out.push(item.clone());
+            match name {
+                "namespace" => out.push(Value::string(*namespace)),
+                "name" => out.push(Value::string(type_name.to_string())),
+                _ => {}
+            }
             return;
         }
+        let Value::Node(node) = item else { return };
+        if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            if self.type_derives(&node.type_name, name) {
+                out.push(item.clone());
+            }
+            return;
+        }
+        self.member_of_node(node, name, out);
+    }
+
+    /// A path step that found nothing is an error when no item of the
+    /// focus could ever have the element: every item has a type the model
+    /// knows and none declares `name` (`Observation.valueQuantity`). With
+    /// mixed collections (`descendants().linkId`) one declaring type is
+    /// enough for an empty result.
+    fn check_element_name(&self, focus: &[Value<'a>], name: &str) -> Result<(), String> {
+        let Some(model) = self.model else {
+            return Ok(());
+        };
+        if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return Ok(());
+        }
+        let mut first_unknown = None;
+        for item in focus {
+            let Value::Node(node) = item else {
+                return Ok(());
+            };
+            let known = model.is_type(&node.type_name) || node.type_name.contains('.');
+            if !known
+                || model.child(&node.type_name, name).is_some()
+                || is_primitive_extra(node, name)
+            {
+                return Ok(());
+            }
+            first_unknown.get_or_insert(node.type_name.clone());
+        }
+        match first_unknown {
+            Some(type_name) => Err(format!("{type_name} has no element '{name}'")),
+            None => Ok(()),
+        }
+    }
+
+    fn member_of_node(&self, node: &Node<'a>, name: &str, out: &mut Collection<'a>) {
         let Some(Json::Object(map)) = node.json else {
             // A primitive: only `id` and `extension`, from the `_name` sibling.
             if let Some(Json::Object(extra)) = node.extra {
@@ -238,6 +296,10 @@ impl<'a> Evaluator<'a> {
                 };
                 push_key(value, extra, type_name, out);
             }
+            // A type the model knows but without this element: nothing (no guessing).
+            None if self
+                .model
+                .is_some_and(|m| m.is_type(&node.type_name) || node.type_name.contains('.')) => {}
             None => self.member_untyped(map, name, out),
         }
     }
@@ -301,7 +363,7 @@ impl<'a> Evaluator<'a> {
         let Value::Node(node) = item else { return };
         let Some(Json::Object(map)) = node.json else {
             for name in ["id", "extension"] {
-                self.member(item, name, out);
+                self.member_of_node(node, name, out);
             }
             return;
         };
@@ -350,6 +412,11 @@ impl<'a> Evaluator<'a> {
             }
         }
     }
+}
+
+/// `id` and `extension` of a primitive, which the model lists on Element.
+fn is_primitive_extra(node: &Node<'_>, name: &str) -> bool {
+    (name == "id" || name == "extension") && !matches!(node.json, Some(Json::Object(_)))
 }
 
 fn map_get<'a>(map: &'a serde_json::Map<String, Json>, key: &str) -> Option<&'a Json> {

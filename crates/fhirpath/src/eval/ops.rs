@@ -353,8 +353,10 @@ fn quantity_op<'a>(op: BinaryOp, p: &Quantity, q: &Quantity) -> Option<Value<'a>
 
 fn calendar_unit(unit: &str) -> Option<CalendarUnit> {
     Some(match unit.trim_end_matches('s') {
-        "year" | "a" => CalendarUnit::Year,
-        "month" | "mo" => CalendarUnit::Month,
+        // UCUM `a` and `mo` are not calendar durations: adding them to a
+        // date is an error (FHIRPath spec, date arithmetic).
+        "year" => CalendarUnit::Year,
+        "month" => CalendarUnit::Month,
         "week" | "wk" => CalendarUnit::Week,
         "day" | "d" => CalendarUnit::Day,
         "hour" | "h" => CalendarUnit::Hour,
@@ -373,17 +375,8 @@ fn shift_date(
     subtract: bool,
 ) -> Option<fhir_core::temporal::DateTime> {
     let unit = calendar_unit(&q.unit)?;
-    let (unit, amount) = match (unit, q.value.to_i64_exact()) {
-        (_, Some(n)) => (unit, n),
-        (CalendarUnit::Second, None) => (
-            CalendarUnit::Millisecond,
-            q.value
-                .checked_mul(&Decimal::from_i64(1000))?
-                .truncate_to(0)
-                .to_i64_exact()?,
-        ),
-        _ => (unit, q.value.truncate_to(0).to_i64_exact()?),
-    };
+    // Decimal amounts are truncated to whole units (0.1 's' adds nothing).
+    let amount = q.value.truncate_to(0).to_i64_exact()?;
     d.add_calendar(
         if subtract {
             amount.checked_neg()?

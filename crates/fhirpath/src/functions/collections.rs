@@ -74,15 +74,10 @@ pub(super) fn call<'a>(
         Func::Count => Ok(Some(vec![Value::Integer(focus.len() as i64)])),
         Func::Distinct => Ok(Some(union(focus.to_vec(), Vec::new()))),
         Func::IsDistinct => boolean(union(focus.to_vec(), Vec::new()).len() == focus.len()),
-        Func::Not => match focus {
-            [] => Ok(Some(Vec::new())),
-            [item] => match &*item.to_system() {
-                Value::Boolean(b) => boolean(!b),
-                other => {
-                    Err(call.error(format!("expected a Boolean, found {}", other.type_label())))
-                }
-            },
-            _ => Err(call.error("expected a single Boolean, found several items")),
+        // Singleton evaluation: a single non-Boolean item counts as true.
+        Func::Not => match to_logic(focus, call.offset)? {
+            Some(b) => boolean(!b),
+            None => Ok(Some(Vec::new())),
         },
         Func::Where => {
             let mut out = Vec::new();
@@ -105,10 +100,11 @@ pub(super) fn call<'a>(
             let Some(spec) = call.type_arg else {
                 return Err(call.error("missing type"));
             };
+            call.ev.check_type_spec(spec).map_err(|m| call.error(m))?;
             Ok(Some(
                 focus
                     .iter()
-                    .filter(|item| call.ev.is_type(item, spec))
+                    .filter(|item| call.ev.is_type_exact(item, spec))
                     .cloned()
                     .collect(),
             ))

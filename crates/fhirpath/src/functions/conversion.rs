@@ -19,7 +19,7 @@ pub(crate) fn to_text(value: &Value<'_>) -> Option<String> {
         Value::Date(d) | Value::DateTime(d) => d.to_string(),
         Value::Time(t) => t.to_string(),
         Value::Quantity(q) => quantity_text(q),
-        Value::Node(_) => return None,
+        Value::Node(_) | Value::TypeInfo { .. } => return None,
     })
 }
 

@@ -118,6 +118,20 @@ pub(super) fn call<'a>(call: &Call<'_, 'a>, focus: &[Value<'a>]) -> EvalResult<C
                 crate::ucum::convert(&b.value, &b.unit, &a.unit).is_some(),
             )])
         }
+        Func::TypeFn => Ok(focus
+            .iter()
+            .map(|item| match item {
+                Value::Node(node) => Value::TypeInfo {
+                    namespace: "FHIR",
+                    name: node.type_name.clone(),
+                },
+                other => Value::TypeInfo {
+                    namespace: "System",
+                    name: std::sync::Arc::from(other.type_label()),
+                },
+            })
+            .collect()),
+        Func::Sort => crate::functions::sort::sort(call, focus),
         Func::LowBoundary | Func::HighBoundary => crate::boundary::call(call, focus),
         other => Err(call.error(format!("{} is not implemented", other.name()))),
     }

@@ -7,6 +7,7 @@ mod collections;
 mod conversion;
 mod fhir;
 mod math;
+mod sort;
 mod strings;
 mod utility;
 
@@ -53,7 +54,7 @@ functions! {
     ToTime "toTime" 0 0, ConvertsToTime "convertsToTime" 0 0,
     IndexOf "indexOf" 1 1, Substring "substring" 1 2, StartsWith "startsWith" 1 1, EndsWith "endsWith" 1 1,
     Contains "contains" 1 1, Upper "upper" 0 0, Lower "lower" 0 0, Replace "replace" 2 2, Matches "matches" 1 1,
-    ReplaceMatches "replaceMatches" 2 2, Length "length" 0 0, ToChars "toChars" 0 0, Split "split" 1 1,
+    ReplaceMatches "replaceMatches" 2 2, MatchesFull "matchesFull" 1 1, Length "length" 0 0, ToChars "toChars" 0 0, Split "split" 1 1,
     Join "join" 0 1, Trim "trim" 0 0, Encode "encode" 1 1, Decode "decode" 1 1, Escape "escape" 1 1,
     Unescape "unescape" 1 1,
     Abs "abs" 0 0, Ceiling "ceiling" 0 0, Exp "exp" 0 0, Floor "floor" 0 0, Ln "ln" 0 0, Log "log" 1 1,
@@ -62,7 +63,7 @@ functions! {
     TimeOfDay "timeOfDay" 0 0, Today "today" 0 0, Aggregate "aggregate" 1 2, Precision "precision" 0 0,
     LowBoundary "lowBoundary" 0 1, HighBoundary "highBoundary" 0 1, Is "is" 1 1, As "as" 1 1,
     Extension "extension" 1 1, HasValue "hasValue" 0 0, GetValue "getValue" 0 0, Resolve "resolve" 0 0,
-    MemberOf "memberOf" 1 1, Comparable "comparable" 1 1, ConformsTo "conformsTo" 1 1, HtmlChecks "htmlChecks" 0 0,
+    MemberOf "memberOf" 1 1, Sort "sort" 0 8, TypeFn "type" 0 0, Comparable "comparable" 1 1, ConformsTo "conformsTo" 1 1, HtmlChecks "htmlChecks" 0 0,
 }
 
 impl Func {
@@ -98,6 +99,20 @@ impl<'e, 'a> Call<'e, 'a> {
         };
         let context: Vec<Value<'a>> = self.frame.this.iter().cloned().collect();
         self.ev.eval(expr, &context, self.frame)
+    }
+
+    /// Evaluates an argument on a given focus, in the current frame.
+    /// Evaluates an argument on a given focus, with `$this` its first item
+    /// and the enclosing `$index`/`$total`.
+    pub fn arg_on(&self, index: usize, focus: &[Value<'a>]) -> EvalResult<Collection<'a>> {
+        let Some(expr) = self.args.get(index) else {
+            return Ok(Vec::new());
+        };
+        let frame = Frame {
+            this: focus.first().cloned(),
+            ..self.frame.clone()
+        };
+        self.ev.eval(expr, focus, &frame)
     }
 
     /// Evaluates an iterating argument (`where`, `select`...) for one item.

@@ -36,6 +36,7 @@ pub(super) fn call<'a>(
             | Func::Replace
             | Func::Matches
             | Func::ReplaceMatches
+            | Func::MatchesFull
             | Func::Length
             | Func::ToChars
             | Func::Split
@@ -111,6 +112,10 @@ pub(super) fn call<'a>(
         }
         Func::Matches => match call.arg_string(0)? {
             Some(pattern) => boolean(regex(call, &format!("(?s:{pattern})"))?.is_match(input)),
+            None => none(),
+        },
+        Func::MatchesFull => match call.arg_string(0)? {
+            Some(pattern) => boolean(regex(call, &format!("^(?s:{pattern})$"))?.is_match(input)),
             None => none(),
         },
         Func::ReplaceMatches => {
@@ -244,7 +249,7 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

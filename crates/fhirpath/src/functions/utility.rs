@@ -19,15 +19,17 @@ pub(super) fn call<'a>(
             if focus.len() > 1 {
                 return Err(call.error("expected at most one input item"));
             }
-            // The criterion sees the input item as $this.
-            let condition = match focus.first() {
-                Some(item) => call.arg_for(0, item, 0, None)?,
-                None => call.arg(0)?,
+            // Arguments are evaluated on the iif input (when it has one),
+            // keeping $this/$total of the enclosing iteration.
+            let arg = |index: usize| match focus.first() {
+                Some(_) => call.arg_on(index, focus),
+                None => call.arg(index),
             };
+            let condition = arg(0)?;
             let offset = call.args.first().map_or(call.offset, |a| a.offset);
             match to_logic(&condition, offset)? {
-                Some(true) => call.arg(1)?,
-                _ => call.arg(2)?,
+                Some(true) => arg(1)?,
+                _ => arg(2)?,
             }
         }
         Func::Children => {
@@ -83,13 +85,18 @@ pub(super) fn call<'a>(
             })]
         }
         Func::Is | Func::As => {
-            let Some(item) = call.input_single(focus)? else {
-                return Ok(Some(Vec::new()));
-            };
             let Some(spec) = call.type_arg else {
                 return Err(call.error("missing type"));
             };
-            let matches = call.ev.is_type(item, spec);
+            call.ev.check_type_spec(spec).map_err(|m| call.error(m))?;
+            let Some(item) = call.input_single(focus)? else {
+                return Ok(Some(Vec::new()));
+            };
+            let matches = if call.func == Func::Is {
+                call.ev.is_type(item, spec)
+            } else {
+                call.ev.is_type_exact(item, spec)
+            };
             match call.func {
                 Func::Is => vec![Value::Boolean(matches)],
                 _ if matches => vec![item.clone()],

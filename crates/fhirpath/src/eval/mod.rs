@@ -125,13 +125,11 @@ impl<'a> Evaluator<'a> {
             ExprKind::As(operand, spec) => {
                 self.check_type_spec(spec)
                     .map_err(|m| RawEvalError::new(expr.offset, m))?;
+                // Departure from N1 (which wants a single item): the R4 search
+                // parameters apply `as` to collections (`useContext.value as
+                // Quantity`), so the operator filters like ofType(). The as()
+                // function keeps the single-item rule.
                 let items = self.eval(operand, focus, frame)?;
-                if items.len() > 1 {
-                    return Err(RawEvalError::new(
-                        expr.offset,
-                        "'as' needs a single item, found several",
-                    ));
-                }
                 Ok(items
                     .into_iter()
                     .filter(|item| self.is_type_exact(item, spec))

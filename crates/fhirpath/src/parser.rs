@@ -13,7 +13,7 @@ use crate::lexer::{tokenize, Token, TokenKind};
 use crate::value::{Quantity, Value};
 
 /// Deepest tree accepted; deeper input is an error, not a stack overflow.
-const MAX_DEPTH: u32 = 200;
+const MAX_DEPTH: u32 = 100;
 const UNARY_BP: u8 = 11;
 
 pub fn parse_expression(text: &str) -> Result<Expr, ParseError> {

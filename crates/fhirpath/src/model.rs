@@ -59,17 +59,24 @@ pub trait ModelProvider: Send + Sync {
 
     /// True when `type_name` is `ancestor` or derives from it.
     fn derives_from(&self, type_name: &str, ancestor: &str) -> bool {
-        let mut current: TypeName = Arc::from(type_name);
+        if type_name == ancestor {
+            return true;
+        }
+        let mut current = self.base_type(type_name);
         for _ in 0..32 {
-            if &*current == ancestor {
-                return true;
-            }
-            match self.base_type(&current) {
-                Some(base) => current = base,
+            match current {
+                Some(base) if &*base == ancestor => return true,
+                Some(base) => current = self.base_type(&base),
                 None => return false,
             }
         }
         false
+    }
+
+    /// A shared name for a type (providers may cache them so that typing a
+    /// resource costs no allocation).
+    fn intern_type(&self, type_name: &str) -> TypeName {
+        Arc::from(type_name)
     }
 }
 

@@ -3,6 +3,7 @@
 //! first evaluation costs two hash lookups and no allocation.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, RwLock};
 
 use fhir_package::{type_suffix, FhirDefinitions, TypeKind};
@@ -10,20 +11,53 @@ use fhir_package::{type_suffix, FhirDefinitions, TypeKind};
 use crate::model::{ChildInfo, ChildType, ModelProvider};
 use crate::value::TypeName;
 
-type ChildCache = HashMap<String, HashMap<String, Option<Arc<ChildInfo>>>>;
+/// FNV-1a: the cache keys are short type and element names, for which
+/// SipHash costs more than the lookup itself.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+type ChildCache = FastMap<String, FastMap<String, Option<Arc<ChildInfo>>>>;
+
+/// What the engine asks about a type name, computed once.
+struct TypeFacts {
+    name: TypeName,
+    /// Base, base of base... up to Element/Resource.
+    ancestors: Vec<TypeName>,
+    kind: Option<TypeKind>,
+}
 
 pub struct PackageModel {
     definitions: Arc<FhirDefinitions>,
     children: RwLock<ChildCache>,
-    bases: RwLock<HashMap<String, Option<TypeName>>>,
+    types: RwLock<FastMap<String, Arc<TypeFacts>>>,
 }
 
 impl PackageModel {
     pub fn new(definitions: Arc<FhirDefinitions>) -> PackageModel {
         PackageModel {
             definitions,
-            children: RwLock::new(HashMap::new()),
-            bases: RwLock::new(HashMap::new()),
+            children: RwLock::default(),
+            types: RwLock::default(),
         }
     }
 
@@ -34,6 +68,37 @@ impl PackageModel {
 
     pub fn definitions(&self) -> &Arc<FhirDefinitions> {
         &self.definitions
+    }
+
+    fn facts(&self, type_name: &str) -> Arc<TypeFacts> {
+        if let Ok(cache) = self.types.read() {
+            if let Some(found) = cache.get(type_name) {
+                return found.clone();
+            }
+        }
+        let mut ancestors = Vec::new();
+        let mut current = self.load_base(type_name);
+        while let Some(base) = current {
+            if ancestors.len() >= 32 {
+                break;
+            }
+            current = self.load_base(&base);
+            ancestors.push(base);
+        }
+        let kind = if type_name.contains('.') {
+            None
+        } else {
+            self.definitions.type_kind(type_name)
+        };
+        let facts = Arc::new(TypeFacts {
+            name: Arc::from(type_name),
+            ancestors,
+            kind,
+        });
+        if let Ok(mut cache) = self.types.write() {
+            cache.insert(type_name.to_string(), facts.clone());
+        }
+        facts
     }
 
     fn load_child(&self, parent: &str, name: &str) -> Option<Arc<ChildInfo>> {
@@ -109,23 +174,27 @@ impl ModelProvider for PackageModel {
     }
 
     fn base_type(&self, type_name: &str) -> Option<TypeName> {
-        if let Ok(cache) = self.bases.read() {
-            if let Some(found) = cache.get(type_name) {
-                return found.clone();
-            }
-        }
-        let loaded = self.load_base(type_name);
-        if let Ok(mut cache) = self.bases.write() {
-            cache.insert(type_name.to_string(), loaded.clone());
-        }
-        loaded
+        self.facts(type_name).ancestors.first().cloned()
+    }
+
+    fn derives_from(&self, type_name: &str, ancestor: &str) -> bool {
+        type_name == ancestor
+            || self
+                .facts(type_name)
+                .ancestors
+                .iter()
+                .any(|a| &**a == ancestor)
+    }
+
+    fn intern_type(&self, type_name: &str) -> TypeName {
+        self.facts(type_name).name.clone()
     }
 
     fn is_resource_type(&self, type_name: &str) -> bool {
-        self.definitions.type_kind(type_name) == Some(TypeKind::Resource)
+        self.facts(type_name).kind == Some(TypeKind::Resource)
     }
 
     fn is_type(&self, type_name: &str) -> bool {
-        self.definitions.type_kind(type_name).is_some()
+        self.facts(type_name).kind.is_some()
     }
 }

@@ -51,7 +51,10 @@ impl<'a> Evaluator<'a> {
     /// A node for a resource or other top-level JSON value.
     pub fn root_node(&self, json: &'a Json) -> Value<'a> {
         let type_name: TypeName = match json.get("resourceType").and_then(Json::as_str) {
-            Some(rt) => Arc::from(rt),
+            Some(rt) => match self.model {
+                Some(model) => model.intern_type(rt),
+                None => Arc::from(rt),
+            },
             None => Arc::from(infer_type(json)),
         };
         Value::Node(Node::new(json, type_name))
@@ -261,7 +264,7 @@ impl<'a> Evaluator<'a> {
                         continue;
                     };
                     if let Some(t) = info.types.iter().find(|t| t.json_suffix == suffix) {
-                        let extra = map.get(&format!("_{key}"));
+                        let extra = sibling(map, key);
                         push_key(
                             Some(value),
                             extra,
@@ -274,7 +277,7 @@ impl<'a> Evaluator<'a> {
                 for t in &info.types {
                     let key = format!("{name}{}", t.json_suffix);
                     if !map.contains_key(&key) {
-                        if let Some(extra) = map.get(&format!("_{key}")) {
+                        if let Some(extra) = sibling(map, &key) {
                             push_key(None, Some(extra), t.type_name.clone(), out);
                         }
                     }
@@ -284,7 +287,7 @@ impl<'a> Evaluator<'a> {
                 let Some(t) = info.types.first() else { return };
                 let value = map.get(name);
                 let extra = if is_lowercase_type(&t.type_name) {
-                    map.get(&format!("_{name}"))
+                    sibling(map, name)
                 } else {
                     None
                 };
@@ -312,7 +315,7 @@ impl<'a> Evaluator<'a> {
     ) {
         if let Some(value) = map.get(name) {
             let type_name = guess_type(value);
-            push_key(Some(value), map.get(&format!("_{name}")), type_name, out);
+            push_key(Some(value), sibling(map, name), type_name, out);
             return;
         }
         for (key, value) in map {
@@ -324,7 +327,7 @@ impl<'a> Evaluator<'a> {
                     Json::Object(_) | Json::Array(_) => Arc::from(suffix),
                     _ => Arc::from(lower_first(suffix)),
                 };
-                push_key(Some(value), map.get(&format!("_{key}")), type_name, out);
+                push_key(Some(value), sibling(map, key), type_name, out);
             }
         }
     }
@@ -380,7 +383,7 @@ impl<'a> Evaluator<'a> {
                 }
                 continue;
             }
-            let extra = map.get(&format!("_{key}"));
+            let extra = sibling(map, key);
             push_key(
                 Some(value),
                 extra,
@@ -415,6 +418,22 @@ impl<'a> Evaluator<'a> {
 /// `id` and `extension` of a primitive, which the model lists on Element.
 fn is_primitive_extra(node: &Node<'_>, name: &str) -> bool {
     (name == "id" || name == "extension") && !matches!(node.json, Some(Json::Object(_)))
+}
+
+/// The `_name` sibling of a primitive property, looked up without
+/// allocating for ordinary property names.
+fn sibling<'a>(map: &'a serde_json::Map<String, Json>, name: &str) -> Option<&'a Json> {
+    let mut buffer = [0u8; 64];
+    let bytes = name.as_bytes();
+    match buffer.get_mut(1..=bytes.len()) {
+        Some(slot) => {
+            slot.copy_from_slice(bytes);
+            buffer[0] = b'_';
+            let key = std::str::from_utf8(&buffer[..=bytes.len()]).ok()?;
+            map.get(key)
+        }
+        None => map.get(&format!("_{name}")),
+    }
 }
 
 fn map_get<'a>(map: &'a serde_json::Map<String, Json>, key: &str) -> Option<&'a Json> {

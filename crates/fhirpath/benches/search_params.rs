@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -18,7 +18,7 @@ fn data_dir() -> Option<PathBuf> {
     dir.exists().then_some(dir)
 }
 
-fn workload(data: &PathBuf) -> Vec<(Expression, Vec<Json>)> {
+fn workload(data: &Path) -> Vec<(Expression, Vec<Json>)> {
     let mut text = String::new();
     let file = std::fs::File::open(data.join("fhir-r4/search-parameters.json.gz"))
         .expect("search parameters");

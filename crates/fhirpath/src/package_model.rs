@@ -70,6 +70,16 @@ impl PackageModel {
         &self.definitions
     }
 
+    /// Answers from the cached facts of a type, computing them once.
+    fn with_facts<R>(&self, type_name: &str, answer: impl Fn(&TypeFacts) -> R) -> R {
+        if let Ok(cache) = self.types.read() {
+            if let Some(found) = cache.get(type_name) {
+                return answer(found);
+            }
+        }
+        answer(&self.facts(type_name))
+    }
+
     fn facts(&self, type_name: &str) -> Arc<TypeFacts> {
         if let Ok(cache) = self.types.read() {
             if let Some(found) = cache.get(type_name) {
@@ -174,7 +184,7 @@ impl ModelProvider for PackageModel {
     }
 
     fn base_type(&self, type_name: &str) -> Option<TypeName> {
-        self.facts(type_name).ancestors.first().cloned()
+        self.with_facts(type_name, |f| f.ancestors.first().cloned())
     }
 
     fn derives_from(&self, type_name: &str, ancestor: &str) -> bool {
@@ -187,14 +197,14 @@ impl ModelProvider for PackageModel {
     }
 
     fn intern_type(&self, type_name: &str) -> TypeName {
-        self.facts(type_name).name.clone()
+        self.with_facts(type_name, |f| f.name.clone())
     }
 
     fn is_resource_type(&self, type_name: &str) -> bool {
-        self.facts(type_name).kind == Some(TypeKind::Resource)
+        self.with_facts(type_name, |f| f.kind == Some(TypeKind::Resource))
     }
 
     fn is_type(&self, type_name: &str) -> bool {
-        self.facts(type_name).kind.is_some()
+        self.with_facts(type_name, |f| f.kind.is_some())
     }
 }

@@ -50,7 +50,7 @@ impl<'a> Evaluator<'a> {
 
     /// A node for a resource or other top-level JSON value.
     pub fn root_node(&self, json: &'a Json) -> Value<'a> {
-        let type_name: TypeName = match json.get("resourceType").and_then(Json::as_str) {
+        let type_name: TypeName = match resource_type(json) {
             Some(rt) => match self.model {
                 Some(model) => model.intern_type(rt),
                 None => Arc::from(rt),
@@ -285,7 +285,7 @@ impl<'a> Evaluator<'a> {
             }
             Some(info) => {
                 let Some(t) = info.types.first() else { return };
-                let value = map.get(name);
+                let value = lookup(map, name);
                 let extra = if is_lowercase_type(&t.type_name) {
                     sibling(map, name)
                 } else {
@@ -313,7 +313,7 @@ impl<'a> Evaluator<'a> {
         name: &str,
         out: &mut Collection<'a>,
     ) {
-        if let Some(value) = map.get(name) {
+        if let Some(value) = lookup(map, name) {
             let type_name = guess_type(value);
             push_key(Some(value), sibling(map, name), type_name, out);
             return;
@@ -346,10 +346,7 @@ impl<'a> Evaluator<'a> {
                 Json::Array(items) => items.first(),
                 other => Some(other),
             };
-            if let Some(rt) = first
-                .and_then(|v| v.get("resourceType"))
-                .and_then(Json::as_str)
-            {
+            if let Some(rt) = first.and_then(resource_type_value).and_then(Json::as_str) {
                 if !matches!(value, Json::Array(_)) {
                     return Arc::from(rt);
                 }
@@ -420,6 +417,28 @@ fn is_primitive_extra(node: &Node<'_>, name: &str) -> bool {
     (name == "id" || name == "extension") && !matches!(node.json, Some(Json::Object(_)))
 }
 
+/// A property of a JSON object. FHIR objects are small, and a scan that
+/// compares lengths first beats hashing the key (serde_json's map hashes
+/// with SipHash).
+fn lookup<'a>(map: &'a serde_json::Map<String, Json>, key: &str) -> Option<&'a Json> {
+    if map.len() > 16 {
+        return map.get(key);
+    }
+    map.iter()
+        .find(|(k, _)| k.len() == key.len() && k.as_str() == key)
+        .map(|(_, v)| v)
+}
+
+/// `resourceType` of a resource: written first in FHIR JSON, so look there
+/// before searching.
+fn resource_type(json: &Json) -> Option<&str> {
+    let Json::Object(map) = json else { return None };
+    match map.iter().next() {
+        Some((key, value)) if key == "resourceType" => value.as_str(),
+        _ => lookup(map, "resourceType").and_then(Json::as_str),
+    }
+}
+
 /// The `_name` sibling of a primitive property, looked up without
 /// allocating for ordinary property names.
 fn sibling<'a>(map: &'a serde_json::Map<String, Json>, name: &str) -> Option<&'a Json> {
@@ -430,10 +449,15 @@ fn sibling<'a>(map: &'a serde_json::Map<String, Json>, name: &str) -> Option<&'a
             slot.copy_from_slice(bytes);
             buffer[0] = b'_';
             let key = std::str::from_utf8(&buffer[..=bytes.len()]).ok()?;
-            map.get(key)
+            lookup(map, key)
         }
         None => map.get(&format!("_{name}")),
     }
+}
+
+fn resource_type_value(json: &Json) -> Option<&Json> {
+    let Json::Object(map) = json else { return None };
+    lookup(map, "resourceType")
 }
 
 fn map_get<'a>(map: &'a serde_json::Map<String, Json>, key: &str) -> Option<&'a Json> {
@@ -458,7 +482,7 @@ fn guess_type(value: &Json) -> TypeName {
         other => Some(other),
     };
     match first {
-        Some(Json::Object(map)) => match map.get("resourceType").and_then(Json::as_str) {
+        Some(json @ Json::Object(_)) => match resource_type(json) {
             Some(rt) => Arc::from(rt),
             None => Arc::from("Element"),
         },
@@ -488,7 +512,7 @@ fn push_key<'a>(
                 if json.is_none() && extra.is_none() {
                     continue;
                 }
-                let type_name = match item.get("resourceType").and_then(Json::as_str) {
+                let type_name = match resource_type(item) {
                     Some(rt) if is_resource => Arc::from(rt),
                     _ => type_name.clone(),
                 };

@@ -4,7 +4,9 @@
 //! offset, decimals with their digits), and the OperationOutcome builder that
 //! every error becomes at the edge.
 
+pub mod decimal;
 pub mod id;
 pub mod operation_outcome;
 pub mod resource_types;
 pub mod subsetting;
+pub mod temporal;

@@ -332,6 +332,20 @@ fn push_err(ack: &mut MessageBuf, issue: &AckIssue, legacy: bool) -> Result<(), 
     if let Some(code) = &issue.application_code {
         ack.set_text_at(index, &at(5, Some(1)), code)?;
     }
-    ack.set_text_at(index, &at(8, None), &issue.message)?;
+    // The text is for people: characters the ACK's charset cannot carry become '?' rather
+    // than making the ACK impossible to send.
+    let charset = *ack.charset();
+    let message: String = issue
+        .message
+        .chars()
+        .map(|c| {
+            let mut buf = [0u8; 4];
+            match charset.encode(c.encode_utf8(&mut buf)) {
+                Ok(_) => c,
+                Err(_) => '?',
+            }
+        })
+        .collect();
+    ack.set_text_at(index, &at(8, None), &message)?;
     Ok(())
 }

@@ -232,3 +232,19 @@ fn versions_before_2_5_also_get_err_1() {
         .to_bytes();
     assert_eq!(ack_text(&ack, "ERR-1"), "", "2.5.1 uses ERR-2..8 only");
 }
+
+#[test]
+fn err_text_outside_the_charset_is_replaced_not_fatal() {
+    let incoming = Message::parse(ENHANCED, &ParseOptions::default()).unwrap();
+    let issue = AckIssue {
+        location: None,
+        code: ErrorCode::ApplicationInternal,
+        severity: Severity::Error,
+        application_code: None,
+        message: "Müller 中".into(),
+    };
+    let ack = build_ack(&incoming, &request(AckCode::Error, vec![issue]))
+        .unwrap()
+        .to_bytes();
+    assert_eq!(ack_text(&ack, "ERR-8"), "Müller ?");
+}

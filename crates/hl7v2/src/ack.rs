@@ -1,5 +1,6 @@
 //! Acknowledgements: original mode (AA/AE/AR) or enhanced mode (CA/CE/CR) chosen from MSH-15
-//! and MSH-16 of the incoming message, with ERR segments (v2.5 layout) for each problem.
+//! and MSH-16 of the incoming message, with ERR segments (v2.5 layout: ERR-2..8; messages of
+//! v2.1-v2.4 also get ERR-1, the only ERR field those versions know) for each problem.
 //!
 //! When the incoming bytes did not parse, [`build_ack_for_parse_error`] answers AR/CR if the
 //! MSH segment itself can still be read (so MSA-2 and the routing fields are known); without a
@@ -183,8 +184,9 @@ pub fn build_ack(incoming: &Message<'_>, request: &AckRequest) -> Result<Message
     ack.set_raw(&TersePath::parse("MSH-12")?, &raw("MSH-12")?)?;
     set(&mut ack, "MSA-1", mode.msa_code(request.code))?;
     ack.set_raw(&TersePath::parse("MSA-2")?, &raw("MSH-10")?)?;
+    let legacy = is_before_v2_5(&String::from_utf8_lossy(&raw("MSH-12.1")?));
     for issue in &request.issues {
-        push_err(&mut ack, issue)?;
+        push_err(&mut ack, issue, legacy)?;
     }
     Ok(ack)
 }
@@ -272,12 +274,42 @@ fn location_of_parse_error(
     })
 }
 
-fn push_err(ack: &mut MessageBuf, issue: &AckIssue) -> Result<(), Error> {
+/// v2.1 to v2.4 know only ERR-1 (segment^sequence^field^code); v2.5 replaced it by ERR-2..8.
+fn is_before_v2_5(version: &str) -> bool {
+    let mut parts = version.trim().split('.').map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => major == 2 && minor < 5,
+        _ => false,
+    }
+}
+
+fn push_err(ack: &mut MessageBuf, issue: &AckIssue, legacy: bool) -> Result<(), Error> {
     let index = ack.push_segment("ERR")?;
     let at = |field: usize, component: Option<usize>| TersePath {
         component,
         ..TersePath::field("ERR", field)
     };
+    if legacy {
+        // ERR-1 (ELD): segment id ^ sequence ^ field position ^ code&text&HL70357.
+        if let Some(location) = &issue.location {
+            ack.set_text_at(index, &at(1, Some(1)), &location.segment_id)?;
+            ack.set_text_at(
+                index,
+                &at(1, Some(2)),
+                &location.segment_sequence.to_string(),
+            )?;
+            if let Some(field) = location.field {
+                ack.set_text_at(index, &at(1, Some(3)), &field.to_string())?;
+            }
+        }
+        let code = |sub| TersePath {
+            subcomponent: Some(sub),
+            ..at(1, Some(4))
+        };
+        ack.set_text_at(index, &code(1), &issue.code.code().to_string())?;
+        ack.set_text_at(index, &code(2), issue.code.description())?;
+        ack.set_text_at(index, &code(3), "HL70357")?;
+    }
     if let Some(location) = &issue.location {
         ack.set_text_at(index, &at(2, Some(1)), &location.segment_id)?;
         let numbers = [
@@ -300,6 +332,20 @@ fn push_err(ack: &mut MessageBuf, issue: &AckIssue) -> Result<(), Error> {
     if let Some(code) = &issue.application_code {
         ack.set_text_at(index, &at(5, Some(1)), code)?;
     }
-    ack.set_text_at(index, &at(8, None), &issue.message)?;
+    // The text is for people: characters the ACK's charset cannot carry become '?' rather
+    // than making the ACK impossible to send.
+    let charset = *ack.charset();
+    let message: String = issue
+        .message
+        .chars()
+        .map(|c| {
+            let mut buf = [0u8; 4];
+            match charset.encode(c.encode_utf8(&mut buf)) {
+                Ok(_) => c,
+                Err(_) => '?',
+            }
+        })
+        .collect();
+    ack.set_text_at(index, &at(8, None), &message)?;
     Ok(())
 }

@@ -199,3 +199,52 @@ fn no_msh_means_no_ack() {
         assert!(matches!(result, Err(Error::NoAckPossible(_))), "{result:?}");
     }
 }
+
+#[test]
+fn versions_before_2_5_also_get_err_1() {
+    let incoming = Message::parse(
+        b"MSH|^~\\&|LAB|LF|GATE|GF|20240101||ORU^R01|C11|P|2.3\rPID|1\r",
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    let issue = AckIssue {
+        location: Some(ErrorLocation::from_path(
+            &TersePath::parse("PID-3").unwrap(),
+        )),
+        code: ErrorCode::RequiredFieldMissing,
+        severity: Severity::Error,
+        application_code: None,
+        message: "PID-3 missing".into(),
+    };
+    let ack = build_ack(&incoming, &request(AckCode::Error, vec![issue.clone()]))
+        .unwrap()
+        .to_bytes();
+    assert!(
+        String::from_utf8_lossy(&ack).ends_with(
+            "\rERR|PID^1^3^101&Required field missing&HL70357|PID^1^3^1|101^Required field missing^HL70357|E||||PID-3 missing\r"
+        ),
+        "{}",
+        String::from_utf8_lossy(&ack)
+    );
+    let incoming = Message::parse(ORIGINAL, &ParseOptions::default()).unwrap();
+    let ack = build_ack(&incoming, &request(AckCode::Error, vec![issue]))
+        .unwrap()
+        .to_bytes();
+    assert_eq!(ack_text(&ack, "ERR-1"), "", "2.5.1 uses ERR-2..8 only");
+}
+
+#[test]
+fn err_text_outside_the_charset_is_replaced_not_fatal() {
+    let incoming = Message::parse(ENHANCED, &ParseOptions::default()).unwrap();
+    let issue = AckIssue {
+        location: None,
+        code: ErrorCode::ApplicationInternal,
+        severity: Severity::Error,
+        application_code: None,
+        message: "Müller 中".into(),
+    };
+    let ack = build_ack(&incoming, &request(AckCode::Error, vec![issue]))
+        .unwrap()
+        .to_bytes();
+    assert_eq!(ack_text(&ack, "ERR-8"), "Müller ?");
+}

@@ -19,6 +19,8 @@ fuzz_target!(|data: &[u8]| {
     match Message::parse(data, &ParseOptions::default()) {
         Ok(message) => {
             for segment in message.segments() {
+                let mut leaves = 0usize;
+                segment.for_each_leaf(|_, text| leaves += text.map_or(0, |t| t.len()));
                 for (_, field) in segment.fields() {
                     for repetition in field.repetitions() {
                         for component in repetition.components() {

@@ -4,6 +4,7 @@
 //! binary (`main.rs`) only parses the command line and calls in here, so
 //! tests start the very same application on port 0.
 
+pub mod commands;
 pub mod settings;
 pub mod telemetry;
 

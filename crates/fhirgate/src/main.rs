@@ -3,9 +3,11 @@
 
 use std::process::ExitCode;
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 use fhirgate::settings::{CommonArgs, Settings};
-use fhirgate::{open_store, telemetry, Application};
+use fhirgate::{commands, open_store, telemetry, Application};
 
 #[derive(Debug, Parser)]
 #[command(name = "fhirgate", version, about = "FHIR R4 interoperability gateway")]
@@ -22,6 +24,18 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Evaluate a FHIRPath expression over a JSON resource or NDJSON (FILE or stdin).
+    Fhirpath {
+        expression: String,
+        file: Option<PathBuf>,
+    },
+    /// Show HL7 v2 messages (batches split) as decoded JSON, or one value with --path.
+    V2 {
+        /// Terse path such as PID-5.1 or OBX[2]-5.
+        #[arg(long)]
+        path: Option<String>,
+        files: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -31,6 +45,17 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve => serve(settings),
             Command::Migrate => migrate(&settings),
+            Command::Fhirpath { expression, file } => exit_code(commands::fhirpath_cmd::run(
+                &expression,
+                file.as_deref(),
+                &settings.profiles,
+                &mut std::io::stdout().lock(),
+            )),
+            Command::V2 { path, files } => exit_code(commands::v2::run(
+                path.as_deref(),
+                &files,
+                &mut std::io::stdout().lock(),
+            )),
         }
     });
     match result {
@@ -54,4 +79,15 @@ fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
     open_store(settings)?;
     println!("migrations applied to {}", settings.database_url);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Tools exit 1 when any input had an error.
+fn exit_code(result: anyhow::Result<bool>) -> anyhow::Result<ExitCode> {
+    result.map(|all_ok| {
+        if all_ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    })
 }

@@ -1,0 +1,102 @@
+//! The CLI tools, run as the real binary.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn fhirgate(args: &[&str], stdin: &[u8]) -> Output {
+    let profiles = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fhir-profiles");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fhirgate"))
+        .args(args)
+        .env("FHIRGATE_PROFILES", profiles)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("fhirgate runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    child.wait_with_output().expect("output")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+const ADT: &[u8] = b"MSH|^~\\&|LAB|HOSP|GATE|HUB|20240101120000||ADT^A08^ADT_A01|MSG001|P|2.5.1|||||||UNICODE UTF-8\rPID|1||12345^^^HOSP^MR~67890^^^STATE^SS||M\\XC3BC\\ller^Hans^J||19800101|M\rNTE|1||line one\\.br\\line two \\F\\ pipe\r";
+
+#[test]
+fn v2_prints_decoded_json_and_single_values() {
+    let whole = fhirgate(&["v2"], ADT);
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    let text = stdout(&whole);
+    assert!(
+        text.contains("Müller"),
+        "\\XC3BC\\ decoded as UTF-8 bytes: {text}"
+    );
+    assert!(text.contains("pipe"));
+    let family = fhirgate(&["v2", "--path", "PID-5.1"], ADT);
+    assert_eq!(stdout(&family).trim(), "\"Müller\"");
+    let second_id = fhirgate(&["v2", "--path", "PID-3[2].1"], ADT);
+    assert_eq!(stdout(&second_id).trim(), "\"67890\"");
+}
+
+#[test]
+fn v2_reports_garbage_and_exits_1() {
+    let output = fhirgate(&["v2"], b"\x00\x01 this is not HL7");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!output.stderr.is_empty());
+}
+
+const PATIENT: &str = r#"{"resourceType":"Patient","id":"p","birthDate":"1974-12-25","name":[{"family":"Chalmers","given":["Peter","James"]}],"extension":[{"url":"http://x","valueDecimal":1.10}]}"#;
+
+#[test]
+fn fhirpath_over_one_resource() {
+    let output = fhirgate(&["fhirpath", "Patient.name.given"], PATIENT.as_bytes());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout(&output).trim(), r#"["Peter","James"]"#);
+    let typed = fhirgate(
+        &[
+            "fhirpath",
+            "Patient.birthDate.is(date) and Patient.extension.value = 1.10",
+        ],
+        PATIENT.as_bytes(),
+    );
+    assert_eq!(stdout(&typed).trim(), "[true]");
+    let pretty = serde_json::to_string_pretty(
+        &serde_json::from_str::<serde_json::Value>(PATIENT).expect("json"),
+    )
+    .expect("text");
+    let multi_line = fhirgate(&["fhirpath", "Patient.name.family"], pretty.as_bytes());
+    assert_eq!(stdout(&multi_line).trim(), r#"["Chalmers"]"#);
+}
+
+#[test]
+fn fhirpath_streams_ndjson() {
+    let ndjson = format!("{PATIENT}\n{{\"resourceType\":\"Patient\",\"id\":\"q\"}}\n");
+    let output = fhirgate(&["fhirpath", "id", "-"], ndjson.as_bytes());
+    assert!(output.status.success());
+    assert_eq!(stdout(&output), "[\"p\"]\n[\"q\"]\n");
+}
+
+#[test]
+fn fhirpath_syntax_error_names_the_position() {
+    let output = fhirgate(&["fhirpath", "Patient.name.where("], PATIENT.as_bytes());
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("19") || message.contains("position"),
+        "{message}"
+    );
+}

@@ -4,6 +4,8 @@
 //! offset, decimals with their digits), and the OperationOutcome builder that
 //! every error becomes at the edge.
 
+pub mod decimal;
 pub mod id;
 pub mod operation_outcome;
 pub mod resource_types;
+pub mod temporal;

@@ -1,0 +1,165 @@
+//! Canonical-URL indexes with the duplicate rules of the loader: a later
+//! version replaces an earlier one under the bare URL; the same version
+//! twice keeps the first and reports a warning. Every version stays
+//! reachable as `url|version`.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// A list of definitions of one kind, indexed by canonical URL.
+#[derive(Debug)]
+pub(crate) struct CanonicalStore<T> {
+    items: Vec<T>,
+    latest: HashMap<String, usize>,
+    versioned: HashMap<String, usize>,
+}
+
+impl<T> Default for CanonicalStore<T> {
+    fn default() -> Self {
+        CanonicalStore {
+            items: Vec::new(),
+            latest: HashMap::new(),
+            versioned: HashMap::new(),
+        }
+    }
+}
+
+/// What happened to an added definition.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Added {
+    New(usize),
+    /// Same URL and version as an earlier one: dropped (first wins).
+    Duplicate,
+}
+
+impl<T> CanonicalStore<T> {
+    /// Adds `item`; `version_of` reads the version of a stored item.
+    pub(crate) fn add(
+        &mut self,
+        url: &str,
+        version: Option<&str>,
+        item: T,
+        version_of: impl Fn(&T) -> Option<&str>,
+    ) -> Added {
+        let versioned_key = version.map(|version| format!("{url}|{version}"));
+        if let Some(key) = &versioned_key {
+            if self.versioned.contains_key(key) {
+                return Added::Duplicate;
+            }
+        }
+        let position = self.items.len();
+        match self.latest.get(url).copied() {
+            None => {
+                self.latest.insert(url.to_string(), position);
+            }
+            Some(existing) => {
+                let existing_version = self.items.get(existing).and_then(&version_of);
+                match compare_versions(version, existing_version) {
+                    Ordering::Greater => {
+                        self.latest.insert(url.to_string(), position);
+                    }
+                    Ordering::Less => {}
+                    Ordering::Equal => return Added::Duplicate,
+                }
+            }
+        }
+        if let Some(key) = versioned_key {
+            self.versioned.insert(key, position);
+        }
+        self.items.push(item);
+        Added::New(position)
+    }
+
+    /// By `url` (the latest version) or `url|version`.
+    pub(crate) fn get(&self, canonical: &str) -> Option<&T> {
+        let position = match canonical.split_once('|') {
+            Some((url, "")) => self.latest.get(url),
+            Some(_) => self.versioned.get(canonical),
+            None => self.latest.get(canonical),
+        }?;
+        self.items.get(*position)
+    }
+
+    pub(crate) fn item(&self, position: usize) -> Option<&T> {
+        self.items.get(position)
+    }
+
+    /// The latest version of each URL.
+    pub(crate) fn latest(&self) -> impl Iterator<Item = &T> {
+        self.latest
+            .values()
+            .filter_map(|position| self.items.get(*position))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.latest.len()
+    }
+}
+
+/// Orders business versions: dotted/dashed parts compare numerically when
+/// both are numbers, else as text; a missing version is the oldest.
+pub fn compare_versions(a: Option<&str>, b: Option<&str>) -> Ordering {
+    let (a, b) = match (a, b) {
+        (None, None) => return Ordering::Equal,
+        (None, Some(_)) => return Ordering::Less,
+        (Some(_), None) => return Ordering::Greater,
+        (Some(a), Some(b)) => (a, b),
+    };
+    let parts =
+        |text: &str| -> Vec<String> { text.split(['.', '-']).map(str::to_string).collect() };
+    let (a_parts, b_parts) = (parts(a), parts(b));
+    for (x, y) in a_parts.iter().zip(&b_parts) {
+        let order = match (x.parse::<u64>(), y.parse::<u64>()) {
+            (Ok(x), Ok(y)) => x.cmp(&y),
+            _ => x.cmp(y),
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    a_parts.len().cmp(&b_parts.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert_eq!(
+            compare_versions(Some("1.10.0"), Some("1.9.0")),
+            Ordering::Greater
+        );
+        assert_eq!(
+            compare_versions(Some("4.0.1"), Some("4.0.1")),
+            Ordering::Equal
+        );
+        assert_eq!(compare_versions(None, Some("1")), Ordering::Less);
+    }
+
+    fn version_of<'a>(item: &'a (&'static str, &'static str)) -> Option<&'a str> {
+        Some(item.1)
+    }
+
+    #[test]
+    fn later_version_wins_same_version_first_wins() {
+        let mut store: CanonicalStore<(&str, &str)> = CanonicalStore::default();
+        assert_eq!(
+            store.add("u", Some("1.0"), ("a", "1.0"), version_of),
+            Added::New(0)
+        );
+        assert_eq!(
+            store.add("u", Some("2.0"), ("b", "2.0"), version_of),
+            Added::New(1)
+        );
+        assert_eq!(
+            store.add("u", Some("2.0"), ("c", "2.0"), version_of),
+            Added::Duplicate
+        );
+        assert_eq!(store.get("u").map(|item| item.0), Some("b"));
+        assert_eq!(store.get("u|1.0").map(|item| item.0), Some("a"));
+        assert_eq!(store.get("u|3.0"), None);
+        assert_eq!(store.len(), 1);
+        assert_eq!(store.item(1).map(|item| item.0), Some("b"));
+    }
+}

@@ -1,0 +1,87 @@
+//! FHIRPath (normative release N1, as FHIR R4 uses it) over `serde_json`.
+//!
+//! [`parse`] turns text into an [`Expression`] (lexer -> precedence-climbing
+//! parser -> syntax tree in `ast`, function names resolved in `functions`);
+//! [`Expression::evaluate`] walks the tree (`eval`) over borrowed JSON,
+//! typing elements through a [`ModelProvider`] (the FHIR R4 model comes from
+//! `fhir-package` through the `package_model` adapter). Values use the exact
+//! decimals and partial-precision dates of `fhir-core`; `ucum` compares
+//! quantities, `boundary` and `html` hold the less common functions, and
+//! `output` renders results as JSON for the CLI.
+
+mod ast;
+mod boundary;
+pub mod context;
+pub mod error;
+mod eval;
+mod functions;
+pub mod html;
+mod lexer;
+pub mod model;
+pub mod output;
+pub mod package_model;
+mod parser;
+mod ucum;
+pub mod value;
+
+use std::sync::Arc;
+
+pub use context::{ConformanceProvider, EvalContext, TerminologyProvider};
+pub use error::{EvalError, ParseError, ParseErrorKind, Position};
+pub use model::{ChildInfo, ChildType, ModelProvider, StaticModel};
+pub use output::{evaluate_ndjson, to_json_output};
+pub use package_model::PackageModel;
+pub use value::{Collection, Node, Quantity, Value};
+
+/// A parsed expression: cheap to clone and share between threads.
+#[derive(Debug, Clone)]
+pub struct Expression {
+    text: Arc<str>,
+    root: Arc<ast::Expr>,
+}
+
+/// Parses a FHIRPath expression.
+pub fn parse(text: &str) -> Result<Expression, ParseError> {
+    let root = parser::parse_expression(text)?;
+    Ok(Expression {
+        text: Arc::from(text),
+        root: Arc::new(root),
+    })
+}
+
+impl Expression {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Evaluates against `input` (the focus, `%context`, and `%resource`
+    /// unless the context names another).
+    pub fn evaluate<'a>(
+        &self,
+        ctx: &'a EvalContext,
+        input: &'a serde_json::Value,
+    ) -> Result<Collection<'a>, EvalError> {
+        let evaluator = eval::Evaluator::new(ctx, input);
+        let root = evaluator.root_node(input);
+        let frame = eval::Frame {
+            this: Some(root.clone()),
+            index: None,
+            total: None,
+        };
+        evaluator
+            .eval(&self.root, std::slice::from_ref(&root), &frame)
+            .map_err(|e| e.resolve(&self.text))
+    }
+
+    /// Evaluates and reads the result as a boolean the way invariants do:
+    /// empty is `None`, a single Boolean its value, any other single item
+    /// `true`; several items are an error.
+    pub fn evaluate_bool(
+        &self,
+        ctx: &EvalContext,
+        input: &serde_json::Value,
+    ) -> Result<Option<bool>, EvalError> {
+        let result = self.evaluate(ctx, input)?;
+        eval::ops::to_logic(&result, 0).map_err(|e| e.resolve(&self.text))
+    }
+}

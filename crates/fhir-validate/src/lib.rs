@@ -8,23 +8,47 @@
 //!   schema ([`schema_model`]);
 //! - [`schema_gate`]: the R4 JSON schema via the `jsonschema` crate, one
 //!   lazily compiled validator per resource type;
-//! - `structure`: the StructureDefinition walk (base type and profiles).
+//! - [`structure`]: the StructureDefinition walk over `fhir-package` element
+//!   trees (unknown elements, cardinality, choices), with `values` (fixed,
+//!   pattern, maxLength, bindings via `terminology`), `slicing`,
+//!   `extensions`, `references` (targets, `#id`, dom-3), [`invariants`]
+//!   (FHIRPath constraints via `fhirpath`) and `profiles` (base, meta.profile,
+//!   requested and enforced profiles).
 //!
 //! [`Validator`] owns the compiled state, is `Send + Sync`, and is meant to be
 //! built once and shared (`Arc<Validator>`) by every request.
 
+mod extensions;
+pub mod invariants;
 mod json_rules;
 pub mod primitives;
+mod profiles;
+mod references;
 pub mod report;
 mod schema_gate;
 pub mod schema_model;
+mod slicing;
+pub mod structure;
+mod values;
 
 pub use report::{Issue, IssueType, Layer, Severity, ValidationReport};
 pub use schema_model::{FhirSchema, SchemaError};
 
+use fhir_package::FhirDefinitions;
 use report::Sink;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use terminology::Terminology;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ValidatorError {
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    #[error("no R4 JSON schema: the profiles directory has no fhir.schema.json.gz and none was configured")]
+    NoSchema,
+}
 
 /// Which layers run. All by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,23 +97,58 @@ pub struct ValidatorConfig {
     /// Resource type -> profile URLs every resource of that type must
     /// conform to.
     pub enforced_profiles: HashMap<String, Vec<String>>,
+    /// The R4 JSON schema; by default the one beside the loaded core
+    /// definitions (`FhirDefinitions::fhir_schema_path`).
+    pub schema_path: Option<PathBuf>,
+}
+
+/// What the structure layer needs, shared by its modules.
+pub(crate) struct Engine {
+    defs: Arc<FhirDefinitions>,
+    terminology: Terminology,
+    expressions: invariants::ExpressionCache,
+    eval_context: fhirpath::EvalContext,
+    enforced: HashMap<String, Vec<String>>,
 }
 
 pub struct Validator {
     schema: FhirSchema,
     gate: schema_gate::SchemaGate,
-    #[allow(dead_code)]
-    config: ValidatorConfig,
+    engine: Engine,
 }
 
 impl Validator {
-    pub fn with_schema(schema: FhirSchema, config: ValidatorConfig) -> Validator {
+    /// Builds a validator over loaded definitions. Compiled state (schema
+    /// validators, element trees, parsed invariants) is created lazily on
+    /// first use and shared; wrap the validator in an `Arc` and share it.
+    pub fn new(
+        defs: Arc<FhirDefinitions>,
+        config: ValidatorConfig,
+    ) -> Result<Validator, ValidatorError> {
+        let path = config
+            .schema_path
+            .clone()
+            .or_else(|| defs.fhir_schema_path().map(PathBuf::from))
+            .ok_or(ValidatorError::NoSchema)?;
+        let schema = FhirSchema::load(&path)?;
         let gate = schema_gate::SchemaGate::new(&schema);
-        Validator {
+        let model = Arc::new(fhirpath::PackageModel::new(defs.clone()));
+        let engine = Engine {
+            terminology: Terminology::new(defs.clone()),
+            expressions: invariants::ExpressionCache::default(),
+            eval_context: fhirpath::EvalContext::with_model(model),
+            enforced: config.enforced_profiles,
+            defs,
+        };
+        Ok(Validator {
             schema,
             gate,
-            config,
-        }
+            engine,
+        })
+    }
+
+    pub fn definitions(&self) -> &Arc<FhirDefinitions> {
+        &self.engine.defs
     }
 
     /// Validates one resource (a Bundle validates all its entries). Never
@@ -114,8 +173,26 @@ impl Validator {
             self.gate
                 .check_resource(&self.schema, resource, "", &mut sink);
         }
+        if opts.layers.structure {
+            let mut sink = Sink {
+                issues: &mut issues,
+                layer: Layer::Structure,
+            };
+            if resource.is_object() {
+                self.engine
+                    .validate_structure(resource, "", &opts.profiles, None, &mut sink);
+            }
+        }
+        dedup(&mut issues);
         ValidationReport { issues }
     }
+}
+
+/// The same finding from two definitions (base and profile) or two layers
+/// is reported once; the first layer to report it keeps it.
+fn dedup(issues: &mut Vec<Issue>) {
+    let mut seen = std::collections::HashSet::new();
+    issues.retain(|i| seen.insert((i.severity, i.code, i.expression.clone(), i.message.clone())));
 }
 
 #[cfg(test)]

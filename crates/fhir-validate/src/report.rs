@@ -184,7 +184,6 @@ impl Sink<'_> {
         self.push(Severity::Error, code, expr, detail);
     }
 
-    #[allow(dead_code)] // used once the structure layer lands
     pub fn warning(&mut self, code: IssueType, expr: &str, detail: String) {
         self.push(Severity::Warning, code, expr, detail);
     }

@@ -2,7 +2,7 @@
 //! building one validator per test binary.
 #![allow(dead_code)]
 
-use fhir_validate::{FhirSchema, Validator, ValidatorConfig};
+use fhir_validate::{Validator, ValidatorConfig};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -34,9 +34,8 @@ pub fn validator() -> Option<&'static Validator> {
     static VALIDATOR: OnceLock<Option<Validator>> = OnceLock::new();
     VALIDATOR
         .get_or_init(|| {
-            let path = shared_data("fhir-r4/fhir.schema.json.gz")?;
-            let schema = FhirSchema::load(&path).expect("schema loads");
-            Some(Validator::with_schema(schema, ValidatorConfig::default()))
+            let defs = fhir_package::core().expect("core definitions load");
+            Some(Validator::new(defs, ValidatorConfig::default()).expect("validator builds"))
         })
         .as_ref()
 }

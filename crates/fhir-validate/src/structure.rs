@@ -132,7 +132,14 @@ impl Engine {
                     .map(move |item| (item, type_ref))
             })
             .collect();
-        let count = items.len();
+        // A primitive counts when it has a value or extensions; an `_x`
+        // holding only an id does not satisfy a minimum.
+        let count = items
+            .iter()
+            .filter(|(i, _)| {
+                i.value.is_some() || i.extras.is_some_and(|e| e.get("extension").is_some())
+            })
+            .count();
         if count < def.min as usize {
             let what = if def.is_choice {
                 format!("{}[x]", def.name)

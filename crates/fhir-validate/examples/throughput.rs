@@ -1,17 +1,28 @@
 //! Quick throughput check over a folder of resources, per layer:
-//! `cargo run --release -p fhir-validate --example throughput -- DIR`.
+//! `cargo run --release -p fhir-validate --example throughput -- DIR|FILE.ndjson`.
 use fhir_validate::{Layer, Layers, ValidateOptions, Validator, ValidatorConfig};
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).ok_or("usage: throughput DIR")?;
+    let source = std::env::args()
+        .nth(1)
+        .ok_or("usage: throughput DIR|FILE.ndjson")?;
     let mut resources = Vec::new();
-    for entry in std::fs::read_dir(&dir)? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "json") {
-            resources.push(serde_json::from_str::<serde_json::Value>(
-                &std::fs::read_to_string(&path)?,
-            )?);
+    if source.ends_with(".ndjson") {
+        for line in std::fs::read_to_string(&source)?
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            resources.push(serde_json::from_str::<serde_json::Value>(line)?);
+        }
+    } else {
+        for entry in std::fs::read_dir(&source)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                resources.push(serde_json::from_str::<serde_json::Value>(
+                    &std::fs::read_to_string(&path)?,
+                )?);
+            }
         }
     }
     let t = Instant::now();
@@ -31,7 +42,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let t = Instant::now();
             let mut errors = 0;
             for r in &resources {
-                errors += validator.validate(r, &opts).errors().count();
+                let report = validator.validate(r, &opts);
+                if pass == "warm" && name == "all" && errors < 5 {
+                    report.errors().for_each(|e| println!("  {e}"));
+                }
+                errors += report.errors().count();
             }
             let secs = t.elapsed().as_secs_f64();
             println!(

@@ -1,0 +1,231 @@
+//! Layer a: the FHIR JSON representation rules (http://hl7.org/fhir/R4/json.html)
+//! and the lexical form of every primitive. No `null` except as a placeholder
+//! in a primitive array, no empty objects, arrays or strings, `_x` siblings
+//! shaped like their primitive, arrays exactly where the element repeats,
+//! and a known `resourceType`. Unknown properties are left to the structure
+//! layer, which knows profiles and extensions.
+
+use crate::primitives;
+use crate::report::{IssueType, Sink};
+use crate::schema_model::{FhirSchema, Prop, RESOURCE_LIST};
+use serde_json::{Map, Value};
+
+pub(crate) struct JsonRules<'a> {
+    pub schema: &'a FhirSchema,
+}
+
+impl JsonRules<'_> {
+    /// `expr` is the path of the resource itself: its type name at the top,
+    /// `Bundle.entry[3].resource` when nested.
+    pub fn check_resource(&self, value: &Value, expr: &str, sink: &mut Sink) {
+        let Value::Object(obj) = value else {
+            sink.error(
+                IssueType::Structure,
+                expr,
+                format!(
+                    "a resource must be a JSON object, not {}",
+                    primitives::json_kind(value)
+                ),
+            );
+            return;
+        };
+        let rt = match obj.get("resourceType") {
+            Some(Value::String(rt)) => rt,
+            Some(other) => {
+                sink.error(
+                    IssueType::Structure,
+                    expr,
+                    format!(
+                        "resourceType must be a string, not {}",
+                        primitives::json_kind(other)
+                    ),
+                );
+                return;
+            }
+            None => {
+                sink.error(IssueType::Required, expr, "resourceType is missing".into());
+                return;
+            }
+        };
+        if !self.schema.is_resource_type(rt) {
+            sink.error(
+                IssueType::NotSupported,
+                expr,
+                format!("'{rt}' is not a known FHIR R4 resource type"),
+            );
+            return;
+        }
+        let here = if expr.is_empty() { rt.as_str() } else { expr };
+        self.check_object(rt, obj, here, sink);
+    }
+
+    fn check_object(&self, type_name: &str, obj: &Map<String, Value>, expr: &str, sink: &mut Sink) {
+        if obj.is_empty() {
+            sink.error(
+                IssueType::Structure,
+                expr,
+                "empty object is not allowed (omit the element instead)".into(),
+            );
+            return;
+        }
+        for (key, value) in obj {
+            if key == "resourceType" {
+                continue;
+            }
+            let child = format!("{expr}.{}", key.strip_prefix('_').unwrap_or(key));
+            if let Some(base) = key.strip_prefix('_') {
+                if let Some(prop) = self.schema.prop(type_name, base) {
+                    if primitives::is_primitive(&prop.type_name) {
+                        self.check_underscore(prop, value, obj.get(base), &child, sink);
+                    }
+                }
+                continue;
+            }
+            let Some(prop) = self.schema.prop(type_name, key) else {
+                continue;
+            };
+            self.check_property(prop, value, obj.get(&format!("_{key}")), &child, sink);
+        }
+    }
+
+    fn check_property(
+        &self,
+        prop: &Prop,
+        value: &Value,
+        sibling: Option<&Value>,
+        expr: &str,
+        sink: &mut Sink,
+    ) {
+        match value {
+            Value::Null => sink.error(
+                IssueType::Structure,
+                expr,
+                "null is not allowed (omit the element instead)".into(),
+            ),
+            Value::Array(items) if prop.array => {
+                if items.is_empty() {
+                    sink.error(
+                        IssueType::Structure,
+                        expr,
+                        "empty array is not allowed (omit the element instead)".into(),
+                    );
+                }
+                for (i, item) in items.iter().enumerate() {
+                    let at = format!("{expr}[{i}]");
+                    if item.is_null() {
+                        let has_extension = sibling
+                            .and_then(Value::as_array)
+                            .and_then(|s| s.get(i))
+                            .is_some_and(|s| !s.is_null());
+                        if !(primitives::is_primitive(&prop.type_name) && has_extension) {
+                            sink.error(
+                                IssueType::Structure,
+                                &at,
+                                "null in an array is only allowed when the matching '_' array entry has an id or extensions".into(),
+                            );
+                        }
+                        continue;
+                    }
+                    self.check_single(&prop.type_name, item, &at, sink);
+                }
+            }
+            Value::Array(_) => sink.error(
+                IssueType::Structure,
+                expr,
+                "this element does not repeat, so it must not be a JSON array".into(),
+            ),
+            _ if prop.array => sink.error(
+                IssueType::Structure,
+                expr,
+                "this element repeats, so it must be a JSON array".into(),
+            ),
+            single => self.check_single(&prop.type_name, single, expr, sink),
+        }
+    }
+
+    fn check_single(&self, type_name: &str, value: &Value, expr: &str, sink: &mut Sink) {
+        if primitives::is_primitive(type_name) {
+            if let Err(why) = primitives::check(type_name, value) {
+                sink.error(IssueType::Value, expr, why);
+            }
+        } else if type_name == RESOURCE_LIST {
+            self.check_resource(value, expr, sink);
+        } else if let Value::Object(obj) = value {
+            self.check_object(type_name, obj, expr, sink);
+        } else {
+            sink.error(
+                IssueType::Structure,
+                expr,
+                format!(
+                    "a {type_name} must be a JSON object, not {}",
+                    primitives::json_kind(value)
+                ),
+            );
+        }
+    }
+
+    /// `_x` carries the id and extensions of primitive `x`: an object, or for
+    /// a repeating `x` an array of the same length with `null` where an item
+    /// has none.
+    fn check_underscore(
+        &self,
+        prop: &Prop,
+        value: &Value,
+        primary: Option<&Value>,
+        expr: &str,
+        sink: &mut Sink,
+    ) {
+        match (value, prop.array) {
+            (Value::Object(obj), false) => self.check_object("Element", obj, expr, sink),
+            (Value::Array(items), true) => {
+                let primary_len = primary.and_then(Value::as_array).map(Vec::len);
+                if primary_len.is_some_and(|n| n != items.len()) {
+                    sink.error(
+                        IssueType::Structure,
+                        expr,
+                        format!(
+                            "the '_' array has {} entries but the value array has {}; they must align",
+                            items.len(),
+                            primary_len.unwrap_or(0)
+                        ),
+                    );
+                }
+                if items.iter().all(Value::is_null) {
+                    sink.error(
+                        IssueType::Structure,
+                        expr,
+                        "a '_' array with only nulls is not allowed".into(),
+                    );
+                }
+                for (i, item) in items.iter().enumerate() {
+                    let at = format!("{expr}[{i}]");
+                    match item {
+                        Value::Null => {}
+                        Value::Object(obj) => self.check_object("Element", obj, &at, sink),
+                        other => sink.error(
+                            IssueType::Structure,
+                            &at,
+                            format!(
+                                "extensions of a primitive must be an object, not {}",
+                                primitives::json_kind(other)
+                            ),
+                        ),
+                    }
+                }
+            }
+            (other, _) => sink.error(
+                IssueType::Structure,
+                expr,
+                format!(
+                    "the '_' sibling must be {}, not {}",
+                    if prop.array {
+                        "an array aligned with the values"
+                    } else {
+                        "an object"
+                    },
+                    primitives::json_kind(other)
+                ),
+            ),
+        }
+    }
+}

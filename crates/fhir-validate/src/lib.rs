@@ -1,0 +1,207 @@
+//! FHIR R4 resource validation for fhirgate: every write is checked before it
+//! is stored, and every finding becomes an OperationOutcome issue with the
+//! FHIRPath of the element at fault.
+//!
+//! Three layers, each usable alone through [`Layers`]:
+//! - [`json_rules`]: FHIR JSON representation rules and primitive lexical
+//!   forms ([`primitives`]), driven by the type model read from the R4 JSON
+//!   schema ([`schema_model`]);
+//! - [`schema_gate`]: the R4 JSON schema via the `jsonschema` crate, one
+//!   lazily compiled validator per resource type;
+//! - [`structure`]: the StructureDefinition walk over `fhir-package` element
+//!   trees (unknown elements, cardinality, choices), with `values` (fixed,
+//!   pattern, maxLength, bindings via `terminology`), `slicing`,
+//!   `extensions`, `references` (targets, `#id`, dom-3), [`invariants`]
+//!   (FHIRPath constraints via `fhirpath`) and `profiles` (base, meta.profile,
+//!   requested and enforced profiles).
+//!
+//! [`Validator`] owns the compiled state, is `Send + Sync`, and is meant to be
+//! built once and shared (`Arc<Validator>`) by every request.
+
+mod extensions;
+pub mod invariants;
+mod json_rules;
+pub mod primitives;
+mod profiles;
+mod references;
+pub mod report;
+mod schema_gate;
+pub mod schema_model;
+mod slicing;
+pub mod structure;
+mod values;
+
+pub use report::{Issue, IssueType, Layer, Severity, ValidationReport};
+pub use schema_model::{FhirSchema, SchemaError};
+
+use fhir_package::FhirDefinitions;
+use report::Sink;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use terminology::Terminology;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ValidatorError {
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    #[error("no R4 JSON schema: the profiles directory has no fhir.schema.json.gz and none was configured")]
+    NoSchema,
+}
+
+/// Which layers run. All by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layers {
+    pub json_rules: bool,
+    pub schema: bool,
+    pub structure: bool,
+}
+
+impl Default for Layers {
+    fn default() -> Self {
+        Layers::ALL
+    }
+}
+
+impl Layers {
+    pub const ALL: Layers = Layers {
+        json_rules: true,
+        schema: true,
+        structure: true,
+    };
+
+    /// Only the given layer, to measure what it catches on its own.
+    pub fn only(layer: Layer) -> Layers {
+        Layers {
+            json_rules: layer == Layer::JsonRules,
+            schema: layer == Layer::Schema,
+            structure: layer == Layer::Structure,
+        }
+    }
+}
+
+/// Per-call options.
+#[derive(Debug, Clone, Default)]
+pub struct ValidateOptions {
+    /// Profiles (canonical URLs) to validate against in addition to the
+    /// base definition, `meta.profile` and the enforced profiles, e.g. from
+    /// `$validate?profile=` or `fhirgate validate --profile`.
+    pub profiles: Vec<String>,
+    pub layers: Layers,
+}
+
+/// Operator configuration, fixed for the life of a [`Validator`].
+#[derive(Debug, Clone, Default)]
+pub struct ValidatorConfig {
+    /// Resource type -> profile URLs every resource of that type must
+    /// conform to.
+    pub enforced_profiles: HashMap<String, Vec<String>>,
+    /// The R4 JSON schema; by default the one beside the loaded core
+    /// definitions (`FhirDefinitions::fhir_schema_path`).
+    pub schema_path: Option<PathBuf>,
+}
+
+/// What the structure layer needs, shared by its modules.
+pub(crate) struct Engine {
+    defs: Arc<FhirDefinitions>,
+    terminology: Terminology,
+    expressions: invariants::ExpressionCache,
+    eval_context: fhirpath::EvalContext,
+    enforced: HashMap<String, Vec<String>>,
+}
+
+pub struct Validator {
+    schema: FhirSchema,
+    gate: schema_gate::SchemaGate,
+    engine: Engine,
+}
+
+impl Validator {
+    /// Builds a validator over loaded definitions. Compiled state (schema
+    /// validators, element trees, parsed invariants) is created lazily on
+    /// first use and shared; wrap the validator in an `Arc` and share it.
+    pub fn new(
+        defs: Arc<FhirDefinitions>,
+        config: ValidatorConfig,
+    ) -> Result<Validator, ValidatorError> {
+        let path = config
+            .schema_path
+            .clone()
+            .or_else(|| defs.fhir_schema_path().map(PathBuf::from))
+            .ok_or(ValidatorError::NoSchema)?;
+        let schema = FhirSchema::load(&path)?;
+        let gate = schema_gate::SchemaGate::new(&schema);
+        let model = Arc::new(fhirpath::PackageModel::new(defs.clone()));
+        let engine = Engine {
+            terminology: Terminology::new(defs.clone()),
+            expressions: invariants::ExpressionCache::default(),
+            eval_context: fhirpath::EvalContext::with_model(model),
+            enforced: config.enforced_profiles,
+            defs,
+        };
+        Ok(Validator {
+            schema,
+            gate,
+            engine,
+        })
+    }
+
+    pub fn definitions(&self) -> &Arc<FhirDefinitions> {
+        &self.engine.defs
+    }
+
+    /// Validates one resource (a Bundle validates all its entries). Never
+    /// fails: every problem, including an unusable input, is an issue.
+    pub fn validate(&self, resource: &Value, opts: &ValidateOptions) -> ValidationReport {
+        let mut issues = Vec::new();
+        if opts.layers.json_rules {
+            let mut sink = Sink {
+                issues: &mut issues,
+                layer: Layer::JsonRules,
+            };
+            json_rules::JsonRules {
+                schema: &self.schema,
+            }
+            .check_resource(resource, "", &mut sink);
+        }
+        if opts.layers.schema {
+            let mut sink = Sink {
+                issues: &mut issues,
+                layer: Layer::Schema,
+            };
+            self.gate
+                .check_resource(&self.schema, resource, "", &mut sink);
+        }
+        if opts.layers.structure {
+            let mut sink = Sink {
+                issues: &mut issues,
+                layer: Layer::Structure,
+            };
+            if resource.is_object() {
+                self.engine
+                    .validate_structure(resource, "", &opts.profiles, None, &mut sink);
+            }
+        }
+        dedup(&mut issues);
+        ValidationReport { issues }
+    }
+}
+
+/// The same finding from two definitions (base and profile) or two layers
+/// is reported once; the first layer to report it keeps it.
+fn dedup(issues: &mut Vec<Issue>) {
+    let mut seen = std::collections::HashSet::new();
+    issues.retain(|i| seen.insert((i.severity, i.code, i.expression.clone(), i.message.clone())));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validator_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Validator>();
+    }
+}

@@ -1,0 +1,94 @@
+//! Which definitions a resource is checked against: its type's base
+//! definition, every profile in `meta.profile`, the profiles the caller asks
+//! for and those the operator enforces for the type. An unknown profile in
+//! `meta.profile` is a warning (the spec lets a receiver ignore profiles it
+//! does not know); an unknown requested or enforced profile is an error,
+//! since conformance to it cannot be established.
+
+use crate::report::{IssueType, Sink};
+use crate::Engine;
+use serde_json::Value;
+
+impl Engine {
+    /// Structure layer for one resource (nested ones recurse through here).
+    /// `container` holds the contained resources of the containing resource
+    /// when this one is contained.
+    pub(crate) fn validate_structure(
+        &self,
+        resource: &Value,
+        expr: &str,
+        requested: &[String],
+        container: Option<&[(String, String)]>,
+        sink: &mut Sink,
+    ) {
+        let Some(rt) = resource.get("resourceType").and_then(Value::as_str) else {
+            sink.error(IssueType::Required, expr, "resourceType is missing".into());
+            return;
+        };
+        let here = if expr.is_empty() { rt } else { expr };
+        let Some(base) = self.type_tree(rt) else {
+            sink.error(
+                IssueType::NotSupported,
+                here,
+                format!("'{rt}' is not a known resource type"),
+            );
+            return;
+        };
+        self.walk_resource(base, resource, here, container, sink);
+
+        let declared = resource
+            .get("meta")
+            .and_then(|m| m.get("profile"))
+            .and_then(Value::as_array)
+            .map(|p| p.iter().filter_map(Value::as_str).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let enforced = self.enforced.get(rt).map(Vec::as_slice).unwrap_or_default();
+        let mut applied: Vec<&str> = vec![base.url.as_str()];
+        let wanted = declared
+            .iter()
+            .map(|p| (*p, false))
+            .chain(requested.iter().chain(enforced).map(|p| (p.as_str(), true)));
+        for (url, must_know) in wanted {
+            let canonical = url.split('|').next().unwrap_or(url);
+            if applied.contains(&canonical) {
+                continue;
+            }
+            applied.push(canonical);
+            let Some(sd) = self.defs.structure_definition(url) else {
+                let detail = format!(
+                    "profile {url} is not known to this server; conformance to it was not checked"
+                );
+                if must_know {
+                    sink.error(
+                        IssueType::NotSupported,
+                        &format!("{here}.meta.profile"),
+                        detail,
+                    );
+                } else {
+                    sink.warning(
+                        IssueType::NotSupported,
+                        &format!("{here}.meta.profile"),
+                        detail,
+                    );
+                }
+                continue;
+            };
+            if sd.type_name != rt {
+                sink.error(
+                    IssueType::Invalid,
+                    here,
+                    format!("profile {url} is for {}, not {rt}", sd.type_name),
+                );
+                continue;
+            }
+            match sd.element_tree() {
+                Ok(tree) => self.walk_resource(tree, resource, here, container, sink),
+                Err(e) => sink.error(
+                    IssueType::Processing,
+                    here,
+                    format!("profile {url} cannot be used: {e}"),
+                ),
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! References and contained resources: local `#id` references must resolve
+//! to a contained resource (ref-1), the referenced type must be one the
+//! element's targetProfiles allow, and every contained resource must be
+//! referenced from elsewhere in its container or refer to it (dom-3).
+
+use crate::invariants::ResourceScope;
+use crate::report::{IssueType, Sink};
+use crate::Engine;
+use fhir_package::TypeRef;
+use serde_json::{Map, Value};
+
+impl Engine {
+    pub(crate) fn check_reference(
+        &self,
+        type_ref: &TypeRef,
+        obj: &Map<String, Value>,
+        expr: &str,
+        scope: &ResourceScope,
+        sink: &mut Sink,
+    ) {
+        let reference = obj.get("reference").and_then(Value::as_str);
+        let target_type = match reference {
+            Some(r) if r.starts_with('#') => match scope.local_type(&r[1..]) {
+                Some(t) => Some(t),
+                None if r == "#" => None,
+                None => {
+                    sink.error(
+                        IssueType::NotFound,
+                        &format!("{expr}.reference"),
+                        format!("'{r}' does not match the id of any contained resource"),
+                    );
+                    return;
+                }
+            },
+            Some(r) => self.type_in_url(r),
+            None => None,
+        };
+        let declared = obj.get("type").and_then(Value::as_str);
+        let allowed = self.allowed_targets(type_ref);
+        if allowed.is_empty() {
+            return;
+        }
+        for (found, at) in [(target_type.as_deref(), "reference"), (declared, "type")] {
+            let Some(found) = found else { continue };
+            if !allowed.iter().any(|a| a == found) {
+                sink.error(
+                    IssueType::Value,
+                    &format!("{expr}.{at}"),
+                    format!(
+                        "a reference to {found} is not allowed here (allowed: {})",
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Resource types allowed by the targetProfiles; empty means any.
+    fn allowed_targets(&self, type_ref: &TypeRef) -> Vec<String> {
+        let mut out = Vec::new();
+        for url in &type_ref.target_profiles {
+            match self.defs.structure_definition(url) {
+                Some(sd) if sd.type_name == "Resource" => return Vec::new(),
+                Some(sd) => out.push(sd.type_name.clone()),
+                // A target profile we do not know: cannot restrict.
+                None => return Vec::new(),
+            }
+        }
+        out
+    }
+
+    /// The resource type in a RESTful reference (`Patient/1`,
+    /// `http://x/fhir/Patient/1/_history/2`); None for other forms.
+    fn type_in_url(&self, reference: &str) -> Option<String> {
+        if reference.starts_with("urn:") {
+            return None;
+        }
+        let path = reference.split(['?', '#']).next().unwrap_or(reference);
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let type_at = match segments.iter().rposition(|s| *s == "_history") {
+            Some(h) => h.checked_sub(2)?,
+            None => segments.len().checked_sub(2)?,
+        };
+        let candidate = segments.get(type_at)?;
+        (self.defs.type_kind(candidate) == Some(fhir_package::TypeKind::Resource))
+            .then(|| candidate.to_string())
+    }
+
+    /// dom-3: each contained resource is referenced (`#id`) from elsewhere
+    /// in the container, or itself refers to the container (`#`).
+    pub(crate) fn check_contained_referenced(
+        &self,
+        obj: &Map<String, Value>,
+        expr: &str,
+        sink: &mut Sink,
+    ) {
+        let Some(Value::Array(contained)) = obj.get("contained") else {
+            return;
+        };
+        let mut outside = Vec::new();
+        for (key, value) in obj {
+            if key != "contained" {
+                collect_local_refs(value, &mut outside);
+            }
+        }
+        for (i, resource) in contained.iter().enumerate() {
+            let Some(id) = resource.get("id").and_then(Value::as_str) else {
+                sink.error(
+                    IssueType::Required,
+                    &format!("{expr}.contained[{i}].id"),
+                    "a contained resource must have an id".into(),
+                );
+                continue;
+            };
+            let mut own = Vec::new();
+            collect_local_refs(resource, &mut own);
+            let from_siblings = contained.iter().enumerate().any(|(j, other)| {
+                let mut refs = Vec::new();
+                if j != i {
+                    collect_local_refs(other, &mut refs);
+                }
+                refs.iter().any(|r| r.get(1..) == Some(id))
+            });
+            let referenced = outside.iter().any(|r| r.get(1..) == Some(id)) || from_siblings;
+            if !(referenced || own.contains(&"#")) {
+                sink.error(
+                    IssueType::Invariant,
+                    &format!("{expr}.contained[{i}]"),
+                    format!("constraint dom-3 failed: contained resource '{id}' is not referenced from the rest of the resource"),
+                );
+            }
+        }
+    }
+}
+
+/// Every string starting with '#' (references and canonicals to contained
+/// resources), except narrative XHTML where '#' anchors mean something else.
+fn collect_local_refs<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+    match value {
+        Value::String(s) if s.starts_with('#') => out.push(s),
+        Value::Array(items) => items.iter().for_each(|v| collect_local_refs(v, out)),
+        Value::Object(obj) => obj
+            .iter()
+            .filter(|(k, _)| k.as_str() != "div")
+            .for_each(|(_, v)| collect_local_refs(v, out)),
+        _ => {}
+    }
+}

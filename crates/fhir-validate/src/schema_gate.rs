@@ -1,0 +1,238 @@
+//! Layer b: the R4 JSON schema through the `jsonschema` crate. One compiled
+//! validator per resource type, built the first time that type is seen
+//! (`OnceLock` per type). In each per-type schema, `ResourceList` (any
+//! resource: contained, Bundle.entry.resource...) is reduced to "an object
+//! with a resourceType"; this layer then finds those nested resources itself
+//! and validates each with its own type's validator. That keeps every
+//! compiled validator small and gives nested errors their full path.
+
+use crate::report::{IssueType, Sink};
+use crate::schema_model::{FhirSchema, RESOURCE_LIST};
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::paths::LocationSegment;
+use jsonschema::Validator;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub(crate) struct SchemaGate {
+    /// The patched definitions with `ResourceList` reduced, shared by every
+    /// per-type schema document.
+    definitions: Value,
+    validators: HashMap<String, OnceLock<Result<Validator, String>>>,
+}
+
+impl SchemaGate {
+    pub fn new(schema: &FhirSchema) -> SchemaGate {
+        let mut definitions = schema
+            .document
+            .get("definitions")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let resource_names: Vec<String> = definitions
+            .get(RESOURCE_LIST)
+            .and_then(|r| r.get("oneOf"))
+            .and_then(Value::as_array)
+            .map(|refs| {
+                refs.iter()
+                    .filter_map(|r| r.get("$ref")?.as_str()?.strip_prefix("#/definitions/"))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(defs) = definitions.as_object_mut() {
+            defs.insert(
+                RESOURCE_LIST.to_string(),
+                json!({ "type": "object", "required": ["resourceType"] }),
+            );
+        }
+        let validators = resource_names
+            .into_iter()
+            .map(|n| (n, OnceLock::new()))
+            .collect();
+        SchemaGate {
+            definitions,
+            validators,
+        }
+    }
+
+    fn validator(&self, resource_type: &str) -> Option<&Result<Validator, String>> {
+        let cell = self.validators.get(resource_type)?;
+        Some(cell.get_or_init(|| {
+            let doc = json!({
+                "$ref": format!("#/definitions/{resource_type}"),
+                "definitions": self.reachable_definitions(resource_type),
+            });
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft6)
+                // The R4 patterns need no look-around; the `regex` engine
+                // compiles them much faster than fancy-regex.
+                .with_pattern_options(jsonschema::PatternOptions::regex())
+                .build(&doc)
+                .map_err(|e| e.to_string())
+        }))
+    }
+
+    /// Only the definitions reachable from `root`: the compiler would
+    /// otherwise compile all 680 for every resource type (about a second
+    /// each).
+    fn reachable_definitions(&self, root: &str) -> Value {
+        let mut out = serde_json::Map::new();
+        let mut pending = vec![root.to_string()];
+        while let Some(name) = pending.pop() {
+            if out.contains_key(&name) {
+                continue;
+            }
+            let Some(def) = self.definitions.get(&name) else {
+                continue;
+            };
+            collect_refs(def, &mut pending);
+            out.insert(name, def.clone());
+        }
+        Value::Object(out)
+    }
+
+    /// Validates `value` as a resource and every resource nested in it.
+    pub fn check_resource(&self, schema: &FhirSchema, value: &Value, expr: &str, sink: &mut Sink) {
+        let rt = value.get("resourceType").and_then(Value::as_str);
+        let Some(rt) = rt else {
+            sink.error(
+                IssueType::Required,
+                expr,
+                "schema: resourceType is required (a string)".into(),
+            );
+            return;
+        };
+        let here = if expr.is_empty() { rt } else { expr };
+        match self.validator(rt) {
+            None => {
+                sink.error(
+                    IssueType::NotSupported,
+                    here,
+                    format!("schema: '{rt}' is not a resource type of the R4 schema"),
+                );
+                return;
+            }
+            Some(Err(why)) => {
+                sink.error(
+                    IssueType::Processing,
+                    here,
+                    format!("schema for {rt} does not compile: {why}"),
+                );
+            }
+            Some(Ok(validator)) => {
+                for error in validator.iter_errors(value) {
+                    report(&error, here, sink);
+                }
+            }
+        }
+        self.check_nested(schema, rt, value, here, sink);
+    }
+
+    /// Walks the instance by the type model to find nested resources.
+    fn check_nested(
+        &self,
+        schema: &FhirSchema,
+        type_name: &str,
+        value: &Value,
+        expr: &str,
+        sink: &mut Sink,
+    ) {
+        let Value::Object(obj) = value else { return };
+        for (key, child) in obj {
+            let Some(prop) = schema.prop(type_name, key) else {
+                continue;
+            };
+            if crate::primitives::is_primitive(&prop.type_name) {
+                continue;
+            }
+            let items: Vec<(String, &Value)> = match child {
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (format!("{expr}.{key}[{i}]"), v))
+                    .collect(),
+                single => vec![(format!("{expr}.{key}"), single)],
+            };
+            for (at, item) in items {
+                if prop.type_name == RESOURCE_LIST {
+                    if item.is_object() {
+                        self.check_resource(schema, item, &at, sink);
+                    }
+                } else {
+                    self.check_nested(schema, &prop.type_name, item, &at, sink);
+                }
+            }
+        }
+    }
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(obj) => {
+            if let Some(name) = obj
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/definitions/"))
+            {
+                out.push(name.to_string());
+            }
+            obj.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+fn report(error: &jsonschema::ValidationError, resource_expr: &str, sink: &mut Sink) {
+    let mut expr = resource_expr.to_string();
+    for segment in &error.instance_path {
+        match segment {
+            LocationSegment::Index(i) => expr.push_str(&format!("[{i}]")),
+            LocationSegment::Property(p) => {
+                expr.push('.');
+                expr.push_str(p.strip_prefix('_').unwrap_or(&p));
+            }
+        }
+    }
+    let (code, detail) = match &error.kind {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            if let [one] = unexpected.as_slice() {
+                expr.push('.');
+                expr.push_str(one.strip_prefix('_').unwrap_or(one));
+            }
+            (
+                IssueType::Structure,
+                format!("unknown element(s) {}", unexpected.join(", ")),
+            )
+        }
+        ValidationErrorKind::Required { property } => (
+            IssueType::Required,
+            format!("required property {property} is missing"),
+        ),
+        ValidationErrorKind::Enum { options } => (
+            IssueType::CodeInvalid,
+            format!(
+                "{} is not one of {}",
+                clip(&error.instance.to_string()),
+                clip(&options.to_string())
+            ),
+        ),
+        ValidationErrorKind::Constant { expected_value } => {
+            (IssueType::Value, format!("must be {expected_value}"))
+        }
+        ValidationErrorKind::Type { .. } | ValidationErrorKind::MinItems { .. } => {
+            (IssueType::Structure, clip(&error.to_string()))
+        }
+        _ => (IssueType::Value, clip(&error.to_string())),
+    };
+    sink.error(code, &expr, format!("schema: {detail}"));
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() <= 160 {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(157).collect();
+    format!("{head}...")
+}

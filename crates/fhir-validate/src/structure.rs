@@ -1,0 +1,326 @@
+//! Layer c: the StructureDefinition walk. The instance is walked together
+//! with a compiled element tree from `fhir-package`: each JSON property must
+//! be an element of the tree (unknown elements), each element's count must
+//! fit min..max (a primitive counts when it has a value or extensions), a
+//! choice may appear under one type only and only under an allowed one.
+//! Per value, [`crate::values`] checks fixed/pattern/maxLength/bindings,
+//! [`crate::invariants`] runs the constraints, [`crate::slicing`] sorts
+//! repeats into slices, extensions are checked against their own
+//! definitions and nested resources (contained, Bundle entries) are walked
+//! with their own type's tree. Complex datatypes are walked with the
+//! datatype's tree unless the profile constrains their children.
+
+use crate::invariants::ResourceScope;
+use crate::report::{IssueType, Sink};
+use crate::Engine;
+use fhir_package::{ElementDef, ElementId, ElementTree, TypeRef};
+use serde_json::{Map, Value};
+
+/// One element occurrence: the JSON value (None for a primitive that only
+/// has `_x` extensions) and its `_x` companion.
+pub(crate) struct Item<'v> {
+    pub value: Option<&'v Value>,
+    pub extras: Option<&'v Value>,
+    pub expr: String,
+}
+
+impl Engine {
+    /// Validates `resource` against the element tree `tree` (its type's
+    /// base definition or a profile). `expr` is the resource's path.
+    pub(crate) fn walk_resource(
+        &self,
+        tree: &ElementTree,
+        resource: &Value,
+        expr: &str,
+        container: Option<&[(String, String)]>,
+        sink: &mut Sink,
+    ) {
+        let Value::Object(obj) = resource else { return };
+        let scope = ResourceScope::new(resource, expr, container);
+        self.walk_object(tree, tree.root(), obj, expr, &scope, sink);
+        let root = tree.get(tree.root());
+        if let Some(root) = root {
+            let item = Item {
+                value: Some(resource),
+                extras: None,
+                expr: expr.to_string(),
+            };
+            self.check_constraints(root, &item, &scope, sink);
+        }
+        self.check_contained_referenced(obj, expr, sink);
+    }
+
+    /// Matches the properties of `obj` to the children of `element`.
+    pub(crate) fn walk_object(
+        &self,
+        tree: &ElementTree,
+        element: ElementId,
+        obj: &Map<String, Value>,
+        expr: &str,
+        scope: &ResourceScope,
+        sink: &mut Sink,
+    ) {
+        let children = tree.children_of(element);
+        let mut seen: Vec<(ElementId, &str)> = Vec::new();
+        for key in obj.keys() {
+            // resourceType is a property of the resource, not an element,
+            // except in the few backbones that define one (ExampleScenario).
+            if key == "resourceType" && element == tree.root() {
+                continue;
+            }
+            let name = key.strip_prefix('_').unwrap_or(key);
+            match tree.child_of(element, name) {
+                Some(child) => {
+                    if !seen.iter().any(|(_, n)| *n == name) {
+                        seen.push((child, name));
+                    }
+                }
+                None => sink.error(
+                    IssueType::Structure,
+                    &format!("{expr}.{name}"),
+                    format!("unknown element '{name}'"),
+                ),
+            }
+        }
+        for child in children {
+            let Some(def) = tree.get(*child) else {
+                continue;
+            };
+            let present: Vec<&str> = seen
+                .iter()
+                .filter(|(c, _)| c == child)
+                .map(|(_, n)| *n)
+                .collect();
+            self.check_element(tree, *child, def, obj, &present, expr, scope, sink);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_element(
+        &self,
+        tree: &ElementTree,
+        id: ElementId,
+        def: &ElementDef,
+        obj: &Map<String, Value>,
+        present: &[&str],
+        parent_expr: &str,
+        scope: &ResourceScope,
+        sink: &mut Sink,
+    ) {
+        if def.is_choice && present.len() > 1 {
+            sink.error(
+                IssueType::Structure,
+                &format!("{parent_expr}.{}[x]", def.name),
+                format!(
+                    "only one of {} may be present, found {}",
+                    def.name,
+                    present.join(", ")
+                ),
+            );
+        }
+        let items: Vec<(Item, Option<&TypeRef>)> = present
+            .iter()
+            .flat_map(|prop| {
+                let type_ref = if def.is_choice {
+                    prop.strip_prefix(def.name.as_str())
+                        .and_then(|s| def.choice_type_for_suffix(s))
+                } else {
+                    def.types.first()
+                };
+                items_of(obj, prop, parent_expr)
+                    .into_iter()
+                    .map(move |item| (item, type_ref))
+            })
+            .collect();
+        // A primitive counts when it has a value or extensions; an `_x`
+        // holding only an id does not satisfy a minimum.
+        let count = items
+            .iter()
+            .filter(|(i, _)| {
+                i.value.is_some() || i.extras.is_some_and(|e| e.get("extension").is_some())
+            })
+            .count();
+        if count < def.min as usize {
+            let what = if def.is_choice {
+                format!("{}[x]", def.name)
+            } else {
+                def.name.clone()
+            };
+            let detail = if count == 0 {
+                format!("'{what}' is required (minimum {}) but missing", def.min)
+            } else {
+                format!("'{what}' has {count} value(s), minimum is {}", def.min)
+            };
+            sink.error(
+                IssueType::Required,
+                &format!("{parent_expr}.{what}"),
+                detail,
+            );
+        }
+        if !def.max.allows(count) {
+            sink.error(
+                IssueType::Structure,
+                &format!(
+                    "{parent_expr}.{}",
+                    present.first().copied().unwrap_or(&def.name)
+                ),
+                format!("{count} values, but at most {} allowed", max_text(def)),
+            );
+        }
+        if count == 0 {
+            return;
+        }
+        let slice_of = if def.slicing.is_some() {
+            self.assign_slices(tree, def, &items, sink)
+        } else {
+            Vec::new()
+        };
+        for (index, (item, type_ref)) in items.iter().enumerate() {
+            let target = slice_of.get(index).copied().flatten().unwrap_or(id);
+            let Some(target_def) = tree.get(target) else {
+                continue;
+            };
+            self.check_item(tree, target, target_def, *type_ref, item, scope, sink);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn check_item(
+        &self,
+        tree: &ElementTree,
+        id: ElementId,
+        def: &ElementDef,
+        type_ref: Option<&TypeRef>,
+        item: &Item,
+        scope: &ResourceScope,
+        sink: &mut Sink,
+    ) {
+        let Some(type_ref) = type_ref else {
+            if def.is_choice {
+                sink.error(
+                    IssueType::Structure,
+                    &item.expr,
+                    format!("this type is not allowed for {}[x]", def.name),
+                );
+            } else if def.content_reference.is_some() || def.types.is_empty() {
+                if let Some(Value::Object(obj)) = item.value {
+                    self.walk_object(tree, id, obj, &item.expr, scope, sink);
+                    self.check_constraints(def, item, scope, sink);
+                }
+            }
+            return;
+        };
+        let code = type_ref.code.as_str();
+        self.check_value_rules(def, code, item, sink);
+        if crate::primitives::is_primitive(code) || type_ref.system_type.is_some() {
+            if let Some(Value::Object(extras)) = item.extras {
+                self.walk_extensions_of(extras, &item.expr, scope, sink);
+            }
+            self.check_constraints(def, item, scope, sink);
+            return;
+        }
+        let Some(Value::Object(obj)) = item.value else {
+            return;
+        };
+        if code == "Resource" || self.defs.type_kind(code) == Some(fhir_package::TypeKind::Resource)
+        {
+            let container = (def.name == "contained").then_some(scope.local.as_slice());
+            self.validate_structure(
+                item.value.unwrap_or(&Value::Null),
+                &item.expr,
+                &[],
+                container,
+                sink,
+            );
+            return;
+        }
+        if code == "Extension" {
+            self.check_extension(tree, id, def, obj, item, scope, sink);
+        } else if code == "Reference" {
+            self.check_reference(type_ref, obj, &item.expr, scope, sink);
+        }
+        if !tree.children_of(id).is_empty() && code != "Extension" {
+            self.walk_object(tree, id, obj, &item.expr, scope, sink);
+        } else if code != "Extension" {
+            match self.type_tree(code) {
+                Some(type_tree) => {
+                    self.walk_object(type_tree, type_tree.root(), obj, &item.expr, scope, sink);
+                    if let Some(root) = type_tree.get(type_tree.root()) {
+                        self.check_constraints(root, item, scope, sink);
+                    }
+                }
+                None => sink.warning(
+                    IssueType::NotSupported,
+                    &item.expr,
+                    format!("no definition for type '{code}'; content not checked"),
+                ),
+            }
+        }
+        self.check_constraints(def, item, scope, sink);
+    }
+
+    /// The base definition's tree of a datatype or resource type.
+    pub(crate) fn type_tree(&self, type_name: &str) -> Option<&ElementTree> {
+        self.defs
+            .structure_definition_for_type(type_name)?
+            .element_tree()
+            .ok()
+    }
+
+    /// `_x.extension` of a primitive.
+    fn walk_extensions_of(
+        &self,
+        extras: &Map<String, Value>,
+        expr: &str,
+        scope: &ResourceScope,
+        sink: &mut Sink,
+    ) {
+        if let Some(tree) = self.type_tree("Element") {
+            self.walk_object(tree, tree.root(), extras, expr, scope, sink);
+        }
+    }
+}
+
+fn max_text(def: &ElementDef) -> String {
+    match def.max {
+        fhir_package::Max::Bounded(n) => n.to_string(),
+        fhir_package::Max::Unbounded => "*".into(),
+    }
+}
+
+/// The occurrences of property `prop` (and `_prop`) of `obj`, aligned.
+fn items_of<'v>(obj: &'v Map<String, Value>, prop: &str, parent_expr: &str) -> Vec<Item<'v>> {
+    let value = obj.get(prop);
+    let extras = obj.get(&format!("_{prop}"));
+    let base = format!("{parent_expr}.{prop}");
+    match (value, extras) {
+        (Some(Value::Array(values)), extras) => {
+            let extras = extras.and_then(Value::as_array);
+            let len = values.len().max(extras.map_or(0, Vec::len));
+            (0..len)
+                .map(|i| Item {
+                    value: values.get(i).filter(|v| !v.is_null()),
+                    extras: extras.and_then(|e| e.get(i)).filter(|v| !v.is_null()),
+                    expr: format!("{base}[{i}]"),
+                })
+                .filter(|item| item.value.is_some() || item.extras.is_some())
+                .collect()
+        }
+        (None, Some(Value::Array(extras))) => extras
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.is_null())
+            .map(|(i, e)| Item {
+                value: None,
+                extras: Some(e),
+                expr: format!("{base}[{i}]"),
+            })
+            .collect(),
+        (Some(Value::Null), None) | (None, None) => Vec::new(),
+        (value, extras) => vec![Item {
+            value: value.filter(|v| !v.is_null()),
+            extras,
+            expr: base,
+        }],
+    }
+}

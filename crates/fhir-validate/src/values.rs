@@ -1,0 +1,172 @@
+//! Per-value rules of an element definition: `fixed[x]` (exact), `pattern[x]`
+//! (the instance contains the pattern), `maxLength`, and terminology
+//! bindings through the `terminology` crate (required: error when the code
+//! is not in the ValueSet; extensible: warning; preferred: information; an
+//! undecidable membership is never an error).
+
+use crate::report::{IssueType, Severity, Sink};
+use crate::structure::Item;
+use crate::Engine;
+use fhir_package::ElementDef;
+use serde_json::Value;
+use terminology::Membership;
+
+impl Engine {
+    pub(crate) fn check_value_rules(
+        &self,
+        def: &ElementDef,
+        type_code: &str,
+        item: &Item,
+        sink: &mut Sink,
+    ) {
+        let Some(value) = item.value else { return };
+        if let Some(fixed) = &def.fixed {
+            if value != &fixed.value {
+                sink.error(
+                    IssueType::Value,
+                    &item.expr,
+                    format!(
+                        "value must be exactly {} (fixed), found {}",
+                        short(&fixed.value),
+                        short(value)
+                    ),
+                );
+            }
+        }
+        if let Some(pattern) = &def.pattern {
+            if !matches_pattern(value, &pattern.value) {
+                sink.error(
+                    IssueType::Value,
+                    &item.expr,
+                    format!(
+                        "value must match the pattern {}, found {}",
+                        short(&pattern.value),
+                        short(value)
+                    ),
+                );
+            }
+        }
+        if let (Some(max), Value::String(s)) = (def.max_length, value) {
+            let len = s.chars().count();
+            if len > max as usize {
+                sink.error(
+                    IssueType::Value,
+                    &item.expr,
+                    format!("{len} characters, more than maxLength {max}"),
+                );
+            }
+        }
+        if let Some(binding) = &def.binding {
+            self.check_binding(
+                &binding.strength,
+                binding.value_set.as_deref(),
+                type_code,
+                value,
+                &item.expr,
+                sink,
+            );
+        }
+    }
+
+    fn check_binding(
+        &self,
+        strength: &str,
+        value_set: Option<&str>,
+        type_code: &str,
+        value: &Value,
+        expr: &str,
+        sink: &mut Sink,
+    ) {
+        let severity = match strength {
+            "required" => Severity::Error,
+            "extensible" => Severity::Warning,
+            "preferred" => Severity::Information,
+            _ => return,
+        };
+        let Some(vs) = value_set else { return };
+        let codings: Vec<(Option<&str>, &str)> = match (type_code, value) {
+            ("code" | "string" | "uri", Value::String(code)) => vec![(None, code.as_str())],
+            ("Coding", Value::Object(_)) => coding_of(value).into_iter().collect(),
+            ("CodeableConcept", Value::Object(obj)) => obj
+                .get("coding")
+                .and_then(Value::as_array)
+                .map(|cs| cs.iter().filter_map(coding_of).collect())
+                .unwrap_or_default(),
+            _ => return,
+        };
+        if codings.is_empty() {
+            return;
+        }
+        let mut rejected = Vec::new();
+        for (system, code) in &codings {
+            match self.terminology.validate_code(vs, *system, code) {
+                Ok(Membership::InValueSet { .. }) => return,
+                Ok(Membership::NotInValueSet) => rejected.push(match system {
+                    Some(s) => format!("{s}#{code}"),
+                    None => format!("'{code}'"),
+                }),
+                // Undecidable here (external code system, missing value set,
+                // expansion error): the spec lets a validator stay silent.
+                Ok(Membership::Unknown { .. }) | Err(_) => return,
+            }
+        }
+        sink.push(
+            severity,
+            IssueType::CodeInvalid,
+            expr,
+            format!(
+                "{} is not in the {strength} value set {vs}",
+                rejected.join(", ")
+            ),
+        );
+    }
+}
+
+fn coding_of(v: &Value) -> Option<(Option<&str>, &str)> {
+    let code = v.get("code")?.as_str()?;
+    Some((v.get("system").and_then(Value::as_str), code))
+}
+
+/// FHIR pattern semantics: every property of the pattern is in the instance
+/// with a matching value; every item of a pattern array matches some item
+/// of the instance array; primitives compare equal.
+pub(crate) fn matches_pattern(instance: &Value, pattern: &Value) -> bool {
+    match (instance, pattern) {
+        (Value::Object(inst), Value::Object(pat)) => pat
+            .iter()
+            .all(|(k, pv)| inst.get(k).is_some_and(|iv| matches_pattern(iv, pv))),
+        (Value::Array(inst), Value::Array(pat)) => pat
+            .iter()
+            .all(|pv| inst.iter().any(|iv| matches_pattern(iv, pv))),
+        (inst, pat) => inst == pat,
+    }
+}
+
+fn short(v: &Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() <= 120 {
+        return text;
+    }
+    let head: String = text.chars().take(117).collect();
+    format!("{head}...")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_pattern;
+    use serde_json::json;
+
+    #[test]
+    fn pattern_matching_is_containment() {
+        let pattern = json!({ "coding": [{ "system": "http://loinc.org", "code": "8867-4" }] });
+        let instance = json!({ "coding": [
+            { "system": "http://snomed.info/sct", "code": "1" },
+            { "system": "http://loinc.org", "code": "8867-4", "display": "Heart rate" }
+        ], "text": "HR" });
+        assert!(matches_pattern(&instance, &pattern));
+        let other = json!({ "coding": [{ "system": "http://loinc.org", "code": "0000-0" }] });
+        assert!(!matches_pattern(&other, &pattern));
+        assert!(matches_pattern(&json!("a"), &json!("a")));
+        assert!(!matches_pattern(&json!({}), &json!({ "a": 1 })));
+    }
+}

@@ -7,6 +7,7 @@
 pub mod commands;
 pub mod settings;
 pub mod telemetry;
+pub mod validation;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -49,12 +50,16 @@ impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let (store, url) = open_store(&settings)?;
         let storage: Arc<dyn Storage> = Arc::new(store);
+        let validator =
+            validation::build_validator(&settings.profiles, &settings.enforced_profiles)?;
         let gateway = Gateway::new(
             storage,
             GatewayConfig {
                 allow_update_create: settings.allow_update_create,
+                validate_on_write: settings.validate_on_write,
             },
-        );
+        )
+        .with_validator(Arc::new(validation::GatewayValidator(validator)));
         let metrics = Arc::new(Metrics::new(url.backend_name())?);
         let state = web::Data::new(AppState {
             gateway,

@@ -47,6 +47,8 @@ pub struct FileSettings {
     pub mllp: MllpFile,
     #[serde(default)]
     pub fhir: FhirFile,
+    #[serde(default)]
+    pub validation: ValidationFile,
     pub profiles: Option<PathBuf>,
     pub log_format: Option<String>,
 }
@@ -78,6 +80,16 @@ pub struct FhirFile {
     pub allow_update_create: Option<bool>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationFile {
+    /// Validate every create and update (default true).
+    pub on_write: Option<bool>,
+    /// Resource type -> profile canonical URLs every resource of that type must meet.
+    #[serde(default)]
+    pub enforce: std::collections::HashMap<String, Vec<String>>,
+}
+
 /// The resolved settings the application runs with.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -89,6 +101,8 @@ pub struct Settings {
     pub mllp_addr: String,
     pub profiles: PathBuf,
     pub allow_update_create: bool,
+    pub validate_on_write: bool,
+    pub enforced_profiles: std::collections::HashMap<String, Vec<String>>,
     pub log_json: bool,
 }
 
@@ -132,6 +146,8 @@ impl Settings {
                 .or(file.profiles)
                 .unwrap_or_else(|| DEFAULT_PROFILES.into()),
             allow_update_create: file.fhir.allow_update_create.unwrap_or(true),
+            validate_on_write: file.validation.on_write.unwrap_or(true),
+            enforced_profiles: file.validation.enforce,
             log_json: log_format == "json",
         })
     }
@@ -147,6 +163,8 @@ impl Settings {
             mllp_addr: "127.0.0.1:0".into(),
             profiles: DEFAULT_PROFILES.into(),
             allow_update_create: true,
+            validate_on_write: true,
+            enforced_profiles: std::collections::HashMap::new(),
             log_json: false,
         }
     }

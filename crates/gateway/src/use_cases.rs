@@ -19,19 +19,24 @@ pub const DEFAULT_TENANT: &str = "default";
 /// Checks a resource against the base specification and profiles. The
 /// `fhir-validate` crate implements it; without one only structural checks run.
 pub trait ResourceValidator: Send + Sync + 'static {
-    fn validate(&self, resource: &Value) -> Vec<Issue>;
+    /// Validates against the base definition, `meta.profile`, the operator's
+    /// enforced profiles and `extra_profiles`.
+    fn validate(&self, resource: &Value, extra_profiles: &[String]) -> Vec<Issue>;
 }
 
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
     /// PUT to an id that does not exist creates it (R4 "update as create").
     pub allow_update_create: bool,
+    /// Refuse creates and updates that do not validate (422).
+    pub validate_on_write: bool,
 }
 
 impl Default for GatewayConfig {
     fn default() -> Self {
         Self {
             allow_update_create: true,
+            validate_on_write: true,
         }
     }
 }
@@ -204,12 +209,47 @@ impl Gateway {
         Ok(self.storage.history(DEFAULT_TENANT, query)?)
     }
 
+    /// `$validate`: checks a resource without storing it. Structural problems
+    /// (not JSON, unknown type, wrong type for the URL) are errors of the
+    /// operation itself; everything else comes back as issues.
+    pub fn validate_only(
+        &self,
+        url_type: Option<&str>,
+        body: &[u8],
+        profiles: &[String],
+    ) -> Result<Vec<Issue>, GatewayError> {
+        let resource = parse_resource(body)?;
+        if let Some(url_type) = url_type {
+            check_type(url_type)?;
+            check_type_matches(url_type, &resource)?;
+        }
+        self.validate_value(&resource, profiles)
+    }
+
+    /// Validates an already parsed resource (the stored one, for instance-level `$validate`).
+    pub fn validate_value(
+        &self,
+        resource: &Value,
+        profiles: &[String],
+    ) -> Result<Vec<Issue>, GatewayError> {
+        match &self.validator {
+            Some(validator) => Ok(validator.validate(resource, profiles)),
+            None => Err(GatewayError::NotImplemented(
+                "validation is switched off on this server".to_owned(),
+            )),
+        }
+    }
+
     /// Runs the validator: errors refuse the write (422), the rest come back as warnings.
     fn validate(&self, resource: &Value) -> Result<Vec<Issue>, GatewayError> {
-        let Some(validator) = &self.validator else {
+        let Some(validator) = self
+            .validator
+            .as_ref()
+            .filter(|_| self.config.validate_on_write)
+        else {
             return Ok(Vec::new());
         };
-        let issues = validator.validate(resource);
+        let issues = validator.validate(resource, &[]);
         if issues
             .iter()
             .any(|issue| matches!(issue.severity, Severity::Error | Severity::Fatal))

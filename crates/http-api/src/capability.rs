@@ -22,6 +22,10 @@ pub const TYPE_INTERACTIONS: [&str; 7] = [
     "create",
 ];
 
+static VALIDATE_OPERATION: std::sync::LazyLock<Value> = std::sync::LazyLock::new(
+    || json!({"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate"}),
+);
+
 pub async fn metadata(request: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     note_interaction(&request, "capabilities", "");
     let format = response_format(&request)?;
@@ -53,6 +57,7 @@ fn capability_statement(base: &str, update_create: bool) -> Value {
                 "conditionalRead": "full-support",
                 "conditionalUpdate": false,
                 "conditionalDelete": "not-supported",
+                "operation": [VALIDATE_OPERATION.clone()],
             })
         })
         .collect();
@@ -71,6 +76,7 @@ fn capability_statement(base: &str, update_create: bool) -> Value {
             "mode": "server",
             "resource": resources,
             "interaction": [{"code": "history-system"}],
+            "operation": [VALIDATE_OPERATION.clone()],
         }],
     })
 }

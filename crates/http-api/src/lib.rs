@@ -19,6 +19,7 @@ mod negotiate;
 mod request;
 mod respond;
 mod routes;
+mod validate_op;
 
 use std::sync::Arc;
 

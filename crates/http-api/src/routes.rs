@@ -6,7 +6,7 @@ use gateway::GatewayError;
 
 use crate::error::ApiError;
 use crate::metrics::note_interaction;
-use crate::{capability, crud, health, history, metrics};
+use crate::{capability, crud, health, history, metrics, validate_op};
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
@@ -17,6 +17,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::scope("/fhir")
                 .service(fixed("/metadata").route(web::get().to(capability::metadata)))
                 .service(fixed("/_history").route(web::get().to(history::system)))
+                .service(fixed("/$validate").route(web::post().to(validate_op::system)))
                 .service(fixed("").route(web::post().to(not_implemented(
                     "batch and transaction Bundles are not supported yet",
                 ))))
@@ -26,6 +27,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::get().to(not_implemented("search is not supported yet"))),
                 )
                 .service(fixed("/{type}/_history").route(web::get().to(history::for_type)))
+                .service(fixed("/{type}/$validate").route(web::post().to(validate_op::for_type)))
                 .service(
                     fixed("/{type}/{id}")
                         .route(web::get().to(crud::read))
@@ -34,6 +36,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::patch().to(not_implemented("PATCH is not supported yet"))),
                 )
                 .service(fixed("/{type}/{id}/_history").route(web::get().to(history::for_instance)))
+                .service(
+                    fixed("/{type}/{id}/$validate")
+                        .route(web::post().to(validate_op::for_instance)),
+                )
                 .service(fixed("/{type}/{id}/_history/{version}").route(web::get().to(crud::vread)))
                 .default_service(web::to(no_such_path)),
         )

@@ -53,7 +53,8 @@ fn exercise(server: &TestServer, resource_type: &str, interaction: &str) {
 }
 
 fn every_claim_holds(backend: Backend) {
-    let server = TestServer::start(backend);
+    // Minimal bodies exercise the interactions; validation has its own tests.
+    let server = TestServer::start_with(backend, |s| s.validate_on_write = false);
     let statement: Value = get(&server.url("metadata")).json();
     assert_eq!(statement["resourceType"], "CapabilityStatement");
     assert_eq!(statement["fhirVersion"], "4.0.1");
@@ -73,7 +74,20 @@ fn every_claim_holds(backend: Backend) {
         );
         assert_eq!(get(&server.url("_history")).status, 200);
     }
-    assert!(rest.get("searchParam").is_none() && rest.get("operation").is_none());
+    assert!(rest.get("searchParam").is_none());
+    let operations: Vec<&str> = rest["operation"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert_eq!(operations, ["validate"], "only $validate is implemented");
+    let checked = post(
+        &server.url("$validate"),
+        &json!({"resourceType": "Patient", "birthDate": "1974-13-01"}),
+    );
+    assert_eq!(checked.status, 200);
+    assert_eq!(checked.json()["issue"][0]["severity"], "error");
     let resources = rest["resource"].as_array().expect("resources");
     assert_eq!(
         resources.len(),
@@ -100,6 +114,15 @@ fn every_claim_holds(backend: Backend) {
             }
             assert_eq!(resource["updateCreate"], true);
             assert_eq!(resource["conditionalRead"], "full-support");
+            let validated = post(
+                &server.url(&format!("{resource_type}/$validate")),
+                &json!({"resourceType": resource_type}),
+            );
+            assert_eq!(
+                validated.status, 200,
+                "{resource_type}/$validate: {}",
+                validated.text
+            );
             let url = server.url(&format!("{resource_type}/cap-read"));
             assert_eq!(
                 send("GET", &url, &[("If-None-Match", "W/\"1\"")], None).status,

@@ -56,6 +56,11 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The repository's `fhir-profiles/` (tests run in the crate's folder).
+pub fn profiles_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fhir-profiles")
+}
+
 pub struct TestServer {
     pub base: String,
     pub root: String,
@@ -72,6 +77,7 @@ impl TestServer {
     pub fn start_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
         let (database, url) = TestDatabase::new(backend);
         let mut settings = Settings::for_database(&url);
+        settings.profiles = profiles_dir();
         adjust(&mut settings);
         let mut server = Self::start_on(settings);
         server._database = Some(database);

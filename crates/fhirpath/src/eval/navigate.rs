@@ -29,7 +29,12 @@ impl<'a> Evaluator<'a> {
         }
         let Value::Node(node) = item else { return };
         if name.starts_with(|c: char| c.is_ascii_uppercase()) {
-            if self.type_derives(&node.type_name, name) {
+            let other_resource = self.input_resource_type.as_ref().is_some_and(|rt| {
+                Arc::ptr_eq(rt, &node.type_name) && name != "Resource" && name != "DomainResource"
+            });
+            if &*node.type_name == name
+                || (!other_resource && self.type_derives(&node.type_name, name))
+            {
                 out.push(item.clone());
             }
             return;
@@ -336,9 +341,9 @@ fn push_key<'a>(
                 if json.is_none() && extra.is_none() {
                     continue;
                 }
-                let type_name = match resource_type(item) {
-                    Some(rt) if is_resource => Arc::from(rt),
-                    _ => type_name.clone(),
+                let type_name = match is_resource.then(|| resource_type(item)).flatten() {
+                    Some(rt) => Arc::from(rt),
+                    None => type_name.clone(),
                 };
                 out.push(Value::Node(Node {
                     json,

@@ -21,7 +21,7 @@ fn bench(c: &mut Criterion) {
     let model = Arc::new(PackageModel::core().expect("fhir-profiles"));
     let ctx = EvalContext::with_model(model);
     let work = workload(&data);
-    let evaluations: usize = work.iter().map(|(_, inputs)| inputs.len()).sum();
+    let evaluations: usize = work.iter().map(|(_, expressions)| expressions.len()).sum();
     println!(
         "{} expressions, {evaluations} evaluations per iteration",
         work.len()
@@ -32,8 +32,8 @@ fn bench(c: &mut Criterion) {
     group.bench_function("r4_examples", |b| {
         b.iter(|| {
             let mut items = 0;
-            for (expr, inputs) in &work {
-                for input in inputs {
+            for (input, expressions) in &work {
+                for expr in expressions {
                     items += expr.evaluate(&ctx, input).map(|r| r.len()).unwrap_or(0);
                 }
             }

@@ -29,16 +29,16 @@ fn main() {
     };
     let ctx = EvalContext::with_model(model);
     let work = workload::workload(&data);
-    let per_round: usize = work.iter().map(|(_, inputs)| inputs.len()).sum();
+    let per_round: usize = work.iter().map(|(_, expressions)| expressions.len()).sum();
     let mut items = 0usize;
     for _ in 0..=rounds {
-        for (expr, inputs) in &work {
-            for input in inputs {
+        for (input, expressions) in &work {
+            for expr in expressions {
                 items += std::hint::black_box(expr.evaluate(&ctx, input))
                     .map(|r| r.len())
                     .unwrap_or(0);
             }
         }
     }
-    println!("{} expressions, {per_round} evaluations per round, {rounds} rounds after warm-up, {items} items", work.len());
+    println!("{} resources, {per_round} evaluations per round, {rounds} rounds after warm-up, {items} items", work.len());
 }

@@ -14,7 +14,10 @@ pub fn data_dir() -> Option<PathBuf> {
     dir.exists().then_some(dir)
 }
 
-pub fn workload(data: &Path) -> Vec<(Expression, Vec<Json>)> {
+/// Resource-major, as indexing does it: for each example (file-name order),
+/// every SearchParameter expression whose base includes its type (bundle
+/// order). Expressions are parsed once and shared.
+pub fn workload(data: &Path) -> Vec<(Json, Vec<Expression>)> {
     let mut text = String::new();
     let file = std::fs::File::open(data.join("fhir-r4/search-parameters.json.gz"))
         .expect("search parameters");
@@ -22,44 +25,45 @@ pub fn workload(data: &Path) -> Vec<(Expression, Vec<Json>)> {
         .read_to_string(&mut text)
         .expect("gzip");
     let bundle: Json = serde_json::from_str(&text).expect("json");
-    let mut examples: BTreeMap<String, Vec<Json>> = BTreeMap::new();
-    let mut paths: Vec<_> = std::fs::read_dir(data.join("fhir-examples"))
-        .expect("examples")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    paths.sort();
-    for path in paths {
-        let Ok(json) = std::fs::read_to_string(&path).map(|t| serde_json::from_str::<Json>(&t))
-        else {
-            continue;
-        };
-        let Ok(json) = json else { continue };
-        if let Some(rt) = json["resourceType"].as_str() {
-            examples.entry(rt.to_string()).or_default().push(json);
-        }
-    }
-    let mut out = Vec::new();
+    let mut by_type: BTreeMap<String, Vec<Expression>> = BTreeMap::new();
     for sp in bundle["entry"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|e| &e["resource"])
     {
-        let Some(text) = sp["expression"].as_str() else {
+        let Some(Ok(expr)) = sp["expression"].as_str().map(parse) else {
             continue;
         };
-        let Ok(expr) = parse(text) else { continue };
-        let mut inputs = Vec::new();
         for base in sp["base"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(Json::as_str)
         {
-            inputs.extend(examples.get(base).into_iter().flatten().cloned());
+            by_type
+                .entry(base.to_string())
+                .or_default()
+                .push(expr.clone());
         }
-        out.push((expr, inputs));
+    }
+    let mut paths: Vec<_> = std::fs::read_dir(data.join("fhir-examples"))
+        .expect("examples")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let Ok(Ok(json)) = std::fs::read_to_string(&path).map(|t| serde_json::from_str::<Json>(&t))
+        else {
+            continue;
+        };
+        let Some(expressions) = json["resourceType"].as_str().and_then(|rt| by_type.get(rt)) else {
+            continue;
+        };
+        let expressions = expressions.clone();
+        out.push((json, expressions));
     }
     out
 }

@@ -59,10 +59,10 @@ impl<'a> Evaluator<'a> {
             let Value::Node(node) = item else {
                 return Ok(());
             };
-            let known = model.is_type(&node.type_name) || node.type_name.contains('.');
-            if !known
-                || model.child(&node.type_name, name).is_some()
+            // Cheapest and most common answer first: the element exists.
+            if model.child(&node.type_name, name).is_some()
                 || is_primitive_extra(node, name)
+                || !(node.type_name.contains('.') || model.is_type(&node.type_name))
             {
                 return Ok(());
             }
@@ -271,17 +271,12 @@ pub(super) fn resource_type(json: &Json) -> Option<&str> {
 /// The `_name` sibling of a primitive property, looked up without
 /// allocating for ordinary property names.
 fn sibling<'a>(map: &'a serde_json::Map<String, Json>, name: &str) -> Option<&'a Json> {
-    let mut buffer = [0u8; 64];
-    let bytes = name.as_bytes();
-    match buffer.get_mut(1..=bytes.len()) {
-        Some(slot) => {
-            slot.copy_from_slice(bytes);
-            buffer[0] = b'_';
-            let key = std::str::from_utf8(&buffer[..=bytes.len()]).ok()?;
-            lookup(map, key)
-        }
-        None => map.get(&format!("_{name}")),
+    if map.len() > 16 {
+        return map.get(&format!("_{name}"));
     }
+    map.iter()
+        .find(|(k, _)| k.len() == name.len() + 1 && k.strip_prefix('_') == Some(name))
+        .map(|(_, v)| v)
 }
 
 fn resource_type_value(json: &Json) -> Option<&Json> {

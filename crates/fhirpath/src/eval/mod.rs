@@ -62,6 +62,18 @@ impl<'a> Evaluator<'a> {
 
     /// A node for a resource or other top-level JSON value.
     pub fn root_node(&self, json: &'a Json) -> Value<'a> {
+        if let Some(input_type) = self
+            .ctx
+            .input_type
+            .as_deref()
+            .filter(|_| std::ptr::eq(json, self.input))
+        {
+            let type_name = match self.model {
+                Some(model) => model.intern_type(input_type),
+                None => Arc::from(input_type),
+            };
+            return Value::Node(Node::new(json, type_name));
+        }
         if let Some(type_name) = self
             .input_resource_type
             .as_ref()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::Evaluator;
-use crate::value::{infer_type, Collection, Node, TypeName, Value};
+use crate::value::{infer_type, Collection, Node, TypeName, Value, UNTYPED};
 
 impl<'a> Evaluator<'a> {
     /// Navigates to child `name` of `item` (or keeps `item` when `name` is
@@ -308,10 +308,10 @@ fn guess_type(value: &Json) -> TypeName {
     match first {
         Some(json @ Json::Object(_)) => match resource_type(json) {
             Some(rt) => Arc::from(rt),
-            None => Arc::from("Element"),
+            None => Arc::from(UNTYPED),
         },
         Some(other) => Arc::from(infer_type(other)),
-        None => Arc::from("Element"),
+        None => Arc::from(UNTYPED),
     }
 }
 

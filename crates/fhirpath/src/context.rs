@@ -33,6 +33,11 @@ pub struct EvalContext {
     pub resource: Option<Json>,
     /// `%rootResource` when it differs from `%resource` (a Bundle entry).
     pub root_resource: Option<Json>,
+    /// FHIR type (or backbone element path, `Patient.contact`) of the input
+    /// when it is not a resource, e.g. an element a constraint is checked
+    /// on. Without it, an input without `resourceType` is navigated
+    /// leniently, by JSON key.
+    pub input_type: Option<String>,
     /// Fixed value for `now()`/`today()`/`timeOfDay()`; the clock when absent.
     pub now: Option<DateTime>,
 }

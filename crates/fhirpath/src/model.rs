@@ -78,6 +78,12 @@ pub trait ModelProvider: Send + Sync {
     fn intern_type(&self, type_name: &str) -> TypeName {
         Arc::from(type_name)
     }
+
+    /// The shared name of `type_name` when it is a resource type.
+    fn resource_type_name(&self, type_name: &str) -> Option<TypeName> {
+        self.is_resource_type(type_name)
+            .then(|| self.intern_type(type_name))
+    }
 }
 
 /// Upper-cases the first letter: the JSON suffix of a choice type.

@@ -196,6 +196,12 @@ impl ModelProvider for PackageModel {
                 .any(|a| &**a == ancestor)
     }
 
+    fn resource_type_name(&self, type_name: &str) -> Option<TypeName> {
+        self.with_facts(type_name, |f| {
+            (f.kind == Some(TypeKind::Resource)).then(|| f.name.clone())
+        })
+    }
+
     fn intern_type(&self, type_name: &str) -> TypeName {
         self.with_facts(type_name, |f| f.name.clone())
     }

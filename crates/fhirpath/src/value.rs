@@ -231,6 +231,10 @@ impl<'a> Node<'a> {
     }
 }
 
+/// Type given to JSON objects whose FHIR type is unknown (no resourceType,
+/// no model information): FHIRPath's `System.Any`.
+pub const UNTYPED: &str = "Any";
+
 /// Type of a JSON value when the model does not know the element.
 pub fn infer_type(json: &Json) -> &'static str {
     match json {
@@ -243,6 +247,8 @@ pub fn infer_type(json: &Json) -> &'static str {
             }
         }
         Json::String(_) => "string",
-        _ => "Element",
+        // Not a FHIR type name: an object of unknown type is navigated
+        // leniently (by JSON key) instead of being checked against Element.
+        _ => UNTYPED,
     }
 }

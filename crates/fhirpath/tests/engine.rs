@@ -426,3 +426,22 @@ fn expressions_are_shareable_across_threads() {
         assert_eq!(handle.join().unwrap(), json!([3]));
     }
 }
+
+#[test]
+fn element_inputs_typed_or_untyped() {
+    // A constraint checked on an element: typed through input_type...
+    let name = json!({"given": ["Peter"], "family": "Chalmers"});
+    let mut ctx = EvalContext::with_model(model());
+    ctx.input_type = Some("HumanName".to_string());
+    let expr = parse("family.exists() or given.exists()").unwrap();
+    assert_eq!(expr.evaluate_bool(&ctx, &name).unwrap(), Some(true));
+    assert!(parse("nothere").unwrap().evaluate(&ctx, &name).is_err());
+    // ...or untyped: navigated by JSON key, unknown names are just empty.
+    let ctx = EvalContext::with_model(model());
+    assert_eq!(expr.evaluate_bool(&ctx, &name).unwrap(), Some(true));
+    assert!(parse("nothere")
+        .unwrap()
+        .evaluate(&ctx, &name)
+        .unwrap()
+        .is_empty());
+}

@@ -134,3 +134,16 @@ fn calendar_arithmetic() {
         .add_calendar(1, CalendarUnit::Year)
         .is_none());
 }
+
+#[test]
+fn offset_on_one_side_only_is_not_comparable() {
+    let with = parse_date_time_fhirpath("2012-04-15T15:00:00Z").unwrap();
+    let without = parse_date_time_fhirpath("2012-04-15T10:00:00").unwrap();
+    assert_eq!(with.partial_cmp_fhirpath(&without), None);
+    // Dates without a time compare whatever the offsets.
+    let date = parse_date_time_fhirpath("2012-04-14").unwrap();
+    assert_eq!(
+        date.partial_cmp_fhirpath(&parse_date_time_fhirpath("2012-04-15").unwrap()),
+        Some(Ordering::Less)
+    );
+}

@@ -29,6 +29,10 @@ pub(crate) struct Evaluator<'a> {
     pub input: &'a Json,
     pub resource: &'a Json,
     pub root_resource: &'a Json,
+    /// Type of the input when it is a resource: typed once per evaluation,
+    /// and lets type filters such as `Condition.code` on another resource
+    /// fail without asking the model.
+    pub input_resource_type: Option<TypeName>,
 }
 
 #[derive(Clone, Default)]
@@ -41,17 +45,42 @@ pub(crate) struct Frame<'a> {
 impl<'a> Evaluator<'a> {
     pub fn new(ctx: &'a EvalContext, input: &'a Json) -> Evaluator<'a> {
         let resource = ctx.resource.as_ref().unwrap_or(input);
+        let model = ctx.model.as_deref();
+        let input_resource_type = match (model, resource_type(input)) {
+            (Some(model), Some(rt)) => model.resource_type_name(rt),
+            _ => None,
+        };
         Evaluator {
             ctx,
-            model: ctx.model.as_deref(),
+            model,
             input,
             resource,
             root_resource: ctx.root_resource.as_ref().unwrap_or(resource),
+            input_resource_type,
         }
     }
 
     /// A node for a resource or other top-level JSON value.
     pub fn root_node(&self, json: &'a Json) -> Value<'a> {
+        if let Some(input_type) = self
+            .ctx
+            .input_type
+            .as_deref()
+            .filter(|_| std::ptr::eq(json, self.input))
+        {
+            let type_name = match self.model {
+                Some(model) => model.intern_type(input_type),
+                None => Arc::from(input_type),
+            };
+            return Value::Node(Node::new(json, type_name));
+        }
+        if let Some(type_name) = self
+            .input_resource_type
+            .as_ref()
+            .filter(|_| std::ptr::eq(json, self.input))
+        {
+            return Value::Node(Node::new(json, type_name.clone()));
+        }
         let type_name: TypeName = match resource_type(json) {
             Some(rt) => match self.model {
                 Some(model) => model.intern_type(rt),
@@ -89,6 +118,9 @@ impl<'a> Evaluator<'a> {
             } => functions::call(self, *func, expr, args, type_arg.as_ref(), focus, frame),
             ExprKind::Path(left, right) => {
                 let left = self.eval(left, focus, frame)?;
+                if left.is_empty() && empty_in_empty_out(right) {
+                    return Ok(left);
+                }
                 self.eval(right, &left, frame)
             }
             ExprKind::This => Ok(frame.this.iter().cloned().collect()),
@@ -186,5 +218,77 @@ impl<'a> Evaluator<'a> {
                 "expected a single Integer, found several items",
             )),
         }
+    }
+}
+
+/// Whether `expr`, applied to an empty collection, is empty whatever its
+/// arguments: member access and the functions that only map or filter
+/// their input. Lets a path stop at the first empty step (search
+/// expressions are long unions where most branches are empty).
+fn empty_in_empty_out(expr: &Expr) -> bool {
+    use crate::functions::Func::*;
+    match &expr.kind {
+        ExprKind::Member(_) => true,
+        ExprKind::Call { func, .. } => matches!(
+            func,
+            Where
+                | Select
+                | Repeat
+                | OfType
+                | First
+                | Last
+                | Tail
+                | Skip
+                | Take
+                | Single
+                | Resolve
+                | Extension
+                | As
+                | Children
+                | Descendants
+                | Distinct
+                | GetValue
+                | Substring
+                | StartsWith
+                | EndsWith
+                | Contains
+                | Upper
+                | Lower
+                | Replace
+                | Matches
+                | ReplaceMatches
+                | Length
+                | ToChars
+                | Split
+                | Trim
+                | IndexOf
+                | ToInteger
+                | ToDecimal
+                | ToStringFn
+                | ToBoolean
+                | ToDate
+                | ToDateTime
+                | ToTime
+                | ToQuantity
+                | Abs
+                | Ceiling
+                | Floor
+                | Round
+                | Truncate
+                | Sqrt
+                | Exp
+                | Ln
+                | Log
+                | Power
+                | LowBoundary
+                | HighBoundary
+                | Precision
+                | MemberOf
+                | TypeFn
+                | Sort
+                | Is
+                | Not
+        ),
+        _ => false,
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::Evaluator;
-use crate::value::{infer_type, Collection, Node, TypeName, Value};
+use crate::value::{infer_type, Collection, Node, TypeName, Value, UNTYPED};
 
 impl<'a> Evaluator<'a> {
     /// Navigates to child `name` of `item` (or keeps `item` when `name` is
@@ -29,7 +29,12 @@ impl<'a> Evaluator<'a> {
         }
         let Value::Node(node) = item else { return };
         if name.starts_with(|c: char| c.is_ascii_uppercase()) {
-            if self.type_derives(&node.type_name, name) {
+            let other_resource = self.input_resource_type.as_ref().is_some_and(|rt| {
+                Arc::ptr_eq(rt, &node.type_name) && name != "Resource" && name != "DomainResource"
+            });
+            if &*node.type_name == name
+                || (!other_resource && self.type_derives(&node.type_name, name))
+            {
                 out.push(item.clone());
             }
             return;
@@ -54,10 +59,10 @@ impl<'a> Evaluator<'a> {
             let Value::Node(node) = item else {
                 return Ok(());
             };
-            let known = model.is_type(&node.type_name) || node.type_name.contains('.');
-            if !known
-                || model.child(&node.type_name, name).is_some()
+            // Cheapest and most common answer first: the element exists.
+            if model.child(&node.type_name, name).is_some()
                 || is_primitive_extra(node, name)
+                || !(node.type_name.contains('.') || model.is_type(&node.type_name))
             {
                 return Ok(());
             }
@@ -266,17 +271,12 @@ pub(super) fn resource_type(json: &Json) -> Option<&str> {
 /// The `_name` sibling of a primitive property, looked up without
 /// allocating for ordinary property names.
 fn sibling<'a>(map: &'a serde_json::Map<String, Json>, name: &str) -> Option<&'a Json> {
-    let mut buffer = [0u8; 64];
-    let bytes = name.as_bytes();
-    match buffer.get_mut(1..=bytes.len()) {
-        Some(slot) => {
-            slot.copy_from_slice(bytes);
-            buffer[0] = b'_';
-            let key = std::str::from_utf8(&buffer[..=bytes.len()]).ok()?;
-            lookup(map, key)
-        }
-        None => map.get(&format!("_{name}")),
+    if map.len() > 16 {
+        return map.get(&format!("_{name}"));
     }
+    map.iter()
+        .find(|(k, _)| k.len() == name.len() + 1 && k.strip_prefix('_') == Some(name))
+        .map(|(_, v)| v)
 }
 
 fn resource_type_value(json: &Json) -> Option<&Json> {
@@ -308,10 +308,10 @@ fn guess_type(value: &Json) -> TypeName {
     match first {
         Some(json @ Json::Object(_)) => match resource_type(json) {
             Some(rt) => Arc::from(rt),
-            None => Arc::from("Element"),
+            None => Arc::from(UNTYPED),
         },
         Some(other) => Arc::from(infer_type(other)),
-        None => Arc::from("Element"),
+        None => Arc::from(UNTYPED),
     }
 }
 
@@ -336,9 +336,9 @@ fn push_key<'a>(
                 if json.is_none() && extra.is_none() {
                     continue;
                 }
-                let type_name = match resource_type(item) {
-                    Some(rt) if is_resource => Arc::from(rt),
-                    _ => type_name.clone(),
+                let type_name = match is_resource.then(|| resource_type(item)).flatten() {
+                    Some(rt) => Arc::from(rt),
+                    None => type_name.clone(),
                 };
                 out.push(Value::Node(Node {
                     json,

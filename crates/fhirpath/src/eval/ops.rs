@@ -168,6 +168,12 @@ fn compare<'a>(
 
 /// Items of `a` then of `b`, without duplicates (by `=`).
 pub(crate) fn union<'a>(a: Collection<'a>, b: Collection<'a>) -> Collection<'a> {
+    // Common in search expressions: one side empty, the other one item.
+    match (a.len(), b.len()) {
+        (0, 0 | 1) => return b,
+        (1, 0) => return a,
+        _ => {}
+    }
     let mut out: Collection<'a> = Vec::with_capacity(a.len() + b.len());
     for item in a.into_iter().chain(b) {
         if !out.iter().any(|seen| equal(seen, &item) == Some(true)) {

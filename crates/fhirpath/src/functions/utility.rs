@@ -53,7 +53,16 @@ pub(super) fn call<'a>(
             }
             out
         }
-        Func::Trace => focus.to_vec(),
+        Func::Trace => {
+            // Logged at debug level through `tracing`; the input passes through.
+            let name = call.arg_string(0)?.unwrap_or_default();
+            let shown = match call.args.get(1) {
+                Some(_) => call.arg_on(1, focus)?,
+                None => focus.to_vec(),
+            };
+            tracing::debug!(target: "fhirpath::trace", name = %name, items = %crate::to_json_output(&shown), "trace()");
+            focus.to_vec()
+        }
         Func::Aggregate => {
             let mut total: Collection<'a> = call.arg(1)?;
             for (i, item) in focus.iter().enumerate() {

@@ -24,6 +24,8 @@ fn start(database_url: &str) -> Process {
             "--database-url",
             database_url,
         ])
+        .arg("--profiles")
+        .arg(crate::support::profiles_dir())
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -31,11 +33,18 @@ fn start(database_url: &str) -> Process {
         .expect("fhirgate starts");
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
     let base = loop {
         let line = lines
             .next()
-            .expect("fhirgate printed its address before exiting")
+            .unwrap_or_else(|| {
+                panic!(
+                    "fhirgate exited before printing its address:\n{}",
+                    seen.join("\n")
+                )
+            })
             .expect("log line");
+        seen.push(line.clone());
         if let Some(at) = line.find("http=http://") {
             let rest = &line[at + "http=".len()..];
             break rest.split_whitespace().next().unwrap_or("").to_owned();

@@ -29,6 +29,13 @@ enum Command {
         expression: String,
         file: Option<PathBuf>,
     },
+    /// Validate resources, Bundles or NDJSON; prints an OperationOutcome per resource, exits 1 on any error.
+    Validate {
+        /// Also validate against this profile (canonical URL); repeatable.
+        #[arg(long = "profile", id = "profile")]
+        profile: Vec<String>,
+        files: Vec<PathBuf>,
+    },
     /// Show HL7 v2 messages (batches split) as decoded JSON, or one value with --path.
     V2 {
         /// Terse path such as PID-5.1 or OBX[2]-5.
@@ -49,6 +56,13 @@ fn main() -> ExitCode {
                 &expression,
                 file.as_deref(),
                 &settings.profiles,
+                &mut std::io::stdout().lock(),
+            )),
+            Command::Validate { profile, files } => exit_code(commands::validate::run(
+                &settings.profiles,
+                &settings.enforced_profiles,
+                &profile,
+                &files,
                 &mut std::io::stdout().lock(),
             )),
             Command::V2 { path, files } => exit_code(commands::v2::run(

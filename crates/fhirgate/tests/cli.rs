@@ -100,3 +100,51 @@ fn fhirpath_syntax_error_names_the_position() {
         "{message}"
     );
 }
+
+#[test]
+fn validate_prints_outcomes_and_exits_1_on_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = dir.path().join("good.json");
+    let bad = dir.path().join("bad.ndjson");
+    std::fs::write(&good, r#"{"resourceType":"Patient","gender":"male"}"#).expect("write");
+    std::fs::write(&bad, "{\"resourceType\":\"Patient\"}\n{\"resourceType\":\"Patient\",\"birthDate\":\"1974-13-01\"}\n").expect("write");
+    let ok = fhirgate(&["validate", good.to_str().expect("path")], b"");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let outcome: serde_json::Value =
+        serde_json::from_str(stdout(&ok).trim()).expect("an OperationOutcome");
+    assert_eq!(outcome["resourceType"], "OperationOutcome");
+    let failed = fhirgate(
+        &[
+            "validate",
+            good.to_str().expect("path"),
+            bad.to_str().expect("path"),
+        ],
+        b"",
+    );
+    assert_eq!(failed.status.code(), Some(1));
+    let outcomes: Vec<serde_json::Value> = stdout(&failed)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(outcomes.len(), 3, "one per file, one per NDJSON line");
+    assert_eq!(
+        outcomes[2]["issue"][0]["expression"][0],
+        "Patient.birthDate"
+    );
+    let garbage = fhirgate(&["validate"], b"not json at all");
+    assert_eq!(garbage.status.code(), Some(1));
+    assert!(stdout(&garbage).contains("not valid JSON"));
+    let profiled = fhirgate(
+        &[
+            "validate",
+            "--profile",
+            "http://hl7.org/fhir/StructureDefinition/vitalsigns",
+        ],
+        br#"{"resourceType":"Observation","status":"final","code":{"text":"x"}}"#,
+    );
+    assert_eq!(profiled.status.code(), Some(1), "{}", stdout(&profiled));
+}

@@ -3,6 +3,7 @@
 
 pub mod fhirpath_cmd;
 pub mod v2;
+pub mod validate;
 
 use std::io::Read;
 use std::path::Path;

@@ -1,0 +1,115 @@
+//! `fhirgate validate [--profile URL]… FILE…`: an OperationOutcome per
+//! resource (a Bundle is one resource; NDJSON gives one per line), and
+//! exit code 1 when any has an error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use fhir_core::operation_outcome::{operation_outcome, Issue, IssueType, Severity};
+use serde_json::Value;
+
+use super::read_input;
+use crate::validation::{build_validator, validate};
+
+pub fn run(
+    profiles_dir: &Path,
+    enforced: &std::collections::HashMap<String, Vec<String>>,
+    profiles: &[String],
+    files: &[PathBuf],
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
+    let validator = build_validator(profiles_dir, enforced)?;
+    let inputs: Vec<Option<&PathBuf>> = if files.is_empty() {
+        vec![None]
+    } else {
+        files.iter().map(Some).collect()
+    };
+    let mut all_valid = true;
+    for file in inputs {
+        let name = file
+            .map(|f| f.display().to_string())
+            .unwrap_or_else(|| "stdin".into());
+        let bytes = read_input(file.map(PathBuf::as_path))?;
+        for (label, parsed) in resources(&name, &bytes) {
+            let issues = match parsed {
+                Ok(resource) => validate(&validator, &resource, profiles),
+                Err(message) => vec![Issue::error(IssueType::Structure, message)],
+            };
+            if issues
+                .iter()
+                .any(|i| matches!(i.severity, Severity::Error | Severity::Fatal))
+            {
+                all_valid = false;
+            }
+            let mut outcome = operation_outcome(&issues);
+            // Say which input this outcome is about, as a FHIR-valid extension-free field would not.
+            outcome["id"] = Value::String(sanitize_id(&label));
+            writeln!(out, "{}", serde_json::to_string(&outcome)?)?;
+            eprintln!("{label}: {}", summary(&issues));
+        }
+    }
+    Ok(all_valid)
+}
+
+/// One JSON document, or NDJSON (one resource a line, numbered in the label).
+fn resources(name: &str, bytes: &[u8]) -> Vec<(String, Result<Value, String>)> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => vec![(name.to_owned(), Ok(value))],
+        Err(whole_error) => {
+            let text = String::from_utf8_lossy(bytes);
+            let lines: Vec<(usize, &str)> = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .collect();
+            let first_is_json = lines
+                .first()
+                .is_some_and(|(_, l)| serde_json::from_str::<Value>(l).is_ok());
+            if !first_is_json {
+                return vec![(
+                    name.to_owned(),
+                    Err(format!("not valid JSON: {whole_error}")),
+                )];
+            }
+            lines
+                .into_iter()
+                .map(|(index, line)| {
+                    let parsed = serde_json::from_str(line)
+                        .map_err(|e| format!("line {}: not valid JSON: {e}", index + 1));
+                    (format!("{name}:{}", index + 1), parsed)
+                })
+                .collect()
+        }
+    }
+}
+
+fn summary(issues: &[Issue]) -> String {
+    let count = |wanted: &[Severity]| {
+        issues
+            .iter()
+            .filter(|i| wanted.contains(&i.severity))
+            .count()
+    };
+    format!(
+        "{} error(s), {} warning(s)",
+        count(&[Severity::Error, Severity::Fatal]),
+        count(&[Severity::Warning])
+    )
+}
+
+/// The outcome's id names the input (an id allows only [A-Za-z0-9.-]).
+fn sanitize_id(label: &str) -> String {
+    let cleaned: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches('-');
+    let tail = trimmed.len().saturating_sub(64);
+    trimmed.get(tail..).unwrap_or("input").to_owned()
+}

@@ -22,7 +22,7 @@ pub fn query_value(request: &HttpRequest, name: &str) -> Option<String> {
         .last()
 }
 
-fn header_text<'a>(request: &'a HttpRequest, name: header::HeaderName) -> Option<&'a str> {
+fn header_text(request: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     request
         .headers()
         .get(name)

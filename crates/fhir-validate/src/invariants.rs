@@ -32,6 +32,8 @@ pub const SKIPPED: &[(&str, &str)] = &[
     ("txt-2", "XHTML narrative content rules need an XHTML parser; only the div shape is checked"),
 ];
 
+const MAX_CACHED_EXPRESSIONS: usize = 50_000;
+
 /// Parsed constraint expressions, by text (None when the text does not parse).
 #[derive(Default)]
 pub(crate) struct ExpressionCache {
@@ -47,7 +49,11 @@ impl ExpressionCache {
         }
         let parsed = fhirpath::parse(text).ok().map(Arc::new);
         if let Ok(mut map) = self.parsed.write() {
-            map.insert(text.to_string(), parsed.clone());
+            // Rooted texts carry array indexes; a bound keeps hostile
+            // inputs (huge arrays) from growing the cache without limit.
+            if map.len() < MAX_CACHED_EXPRESSIONS {
+                map.insert(text.to_string(), parsed.clone());
+            }
         }
         parsed
     }
@@ -128,12 +134,12 @@ impl Engine {
                 continue;
             }
             if let Some(rooted) = rooted_text(def, item, scope, text) {
-                let outcome = fhirpath::parse(&rooted)
-                    .map_err(|e| e.to_string())
-                    .and_then(|e| {
-                        e.evaluate_bool(&self.eval_context, scope.resource)
-                            .map_err(|e| e.to_string())
-                    });
+                let outcome = match self.expressions.get(&rooted) {
+                    Some(e) => e
+                        .evaluate_bool(&self.eval_context, scope.resource)
+                        .map_err(|e| e.to_string()),
+                    None => Err(format!("cannot parse {rooted}")),
+                };
                 report(outcome, constraint, item, sink);
                 continue;
             }

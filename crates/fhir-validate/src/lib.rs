@@ -3,12 +3,12 @@
 //! FHIRPath of the element at fault.
 //!
 //! Three layers, each usable alone through [`Layers`]:
-//! - [`json_rules`]: FHIR JSON representation rules and primitive lexical
+//! - `json_rules`: FHIR JSON representation rules and primitive lexical
 //!   forms ([`primitives`]), driven by the type model read from the R4 JSON
 //!   schema ([`schema_model`]);
-//! - [`schema_gate`]: the R4 JSON schema via the `jsonschema` crate, one
+//! - `schema_gate`: the R4 JSON schema via the `jsonschema` crate, one
 //!   lazily compiled validator per resource type;
-//! - [`structure`]: the StructureDefinition walk over `fhir-package` element
+//! - `structure`: the StructureDefinition walk over `fhir-package` element
 //!   trees (unknown elements, cardinality, choices), with `values` (fixed,
 //!   pattern, maxLength, bindings via `terminology`), `slicing`,
 //!   `extensions`, `references` (targets, `#id`, dom-3), [`invariants`]
@@ -28,7 +28,7 @@ pub mod report;
 mod schema_gate;
 pub mod schema_model;
 mod slicing;
-pub mod structure;
+mod structure;
 mod values;
 
 pub use report::{Issue, IssueType, Layer, Severity, ValidationReport};
@@ -145,6 +145,13 @@ impl Validator {
             gate,
             engine,
         })
+    }
+
+    /// Compiles every per-type schema validator now (about 0.3 s per
+    /// resource type on first use otherwise), e.g. at server start in a
+    /// background task.
+    pub fn warm_up(&self) {
+        self.gate.compile_all();
     }
 
     pub fn definitions(&self) -> &Arc<FhirDefinitions> {

@@ -73,6 +73,12 @@ impl SchemaGate {
         }))
     }
 
+    pub fn compile_all(&self) {
+        for name in self.validators.keys() {
+            let _ = self.validator(name);
+        }
+    }
+
     /// Only the definitions reachable from `root`: the compiler would
     /// otherwise compile all 680 for every resource type (about a second
     /// each).

@@ -59,6 +59,9 @@ impl DatabaseUrl {
 
 pub struct Store {
     pools: pool::Pools,
+    /// SQLite has one writer at a time; queueing writers here instead of in
+    /// SQLite's busy handler (which sleeps and retries) keeps write latency fair.
+    sqlite_writer: std::sync::Mutex<()>,
 }
 
 impl Store {
@@ -68,7 +71,10 @@ impl Store {
             DatabaseUrl::Postgres(url) => pool::Pools::Postgres(pool::postgres(url, options)?),
             DatabaseUrl::Sqlite(path) => pool::Pools::Sqlite(pool::sqlite(path, options)?),
         };
-        Ok(Self { pools })
+        Ok(Self {
+            pools,
+            sqlite_writer: std::sync::Mutex::new(()),
+        })
     }
 
     /// Applies pending migrations; returns the names of those applied.

@@ -191,6 +191,11 @@ impl crate::Store {
                     })
                 }
                 crate::pool::Pools::Sqlite(pool) => {
+                    // A poisoned lock only means another writer panicked; the database is intact.
+                    let _writer = self
+                        .sqlite_writer
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     let mut pooled = crate::pool::checkout(pool)?;
                     let conn: &mut diesel::SqliteConnection = &mut pooled;
                     // BEGIN IMMEDIATE takes the write lock up front, so two

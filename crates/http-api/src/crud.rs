@@ -90,17 +90,7 @@ pub async fn read(
             with_version_headers(HttpResponse::build(StatusCode::NOT_MODIFIED), &stored).finish(),
         );
     }
-    let transform = |value: &mut Value| subset.apply(value);
-    let body = stored_body(
-        &stored,
-        &format,
-        subset
-            .is_some()
-            .then_some(&transform as &dyn Fn(&mut Value)),
-    )?;
-    Ok(with_version_headers(HttpResponse::Ok(), &stored)
-        .content_type(format.content_type)
-        .body(body))
+    resource_response(&stored, &format, &subset)
 }
 
 pub async fn vread(
@@ -114,15 +104,21 @@ pub async fn vread(
     let subset = Subset::from_request(&request)?;
     let gateway = state.gateway.clone();
     let stored = blocking(move || gateway.vread(&resource_type, &id, &version)).await?;
+    resource_response(&stored, &format, &subset)
+}
+
+/// A 200 with the stored version, subset when the client asked.
+fn resource_response(
+    stored: &gateway::StoredVersion,
+    format: &crate::negotiate::ResponseFormat,
+    subset: &Subset,
+) -> ApiResult<HttpResponse> {
     let transform = |value: &mut Value| subset.apply(value);
-    let body = stored_body(
-        &stored,
-        &format,
-        subset
-            .is_some()
-            .then_some(&transform as &dyn Fn(&mut Value)),
-    )?;
-    Ok(with_version_headers(HttpResponse::Ok(), &stored)
+    let transform = subset
+        .is_some()
+        .then_some(&transform as &dyn Fn(&mut Value));
+    let body = stored_body(stored, format, transform)?;
+    Ok(with_version_headers(HttpResponse::Ok(), stored)
         .content_type(format.content_type)
         .body(body))
 }

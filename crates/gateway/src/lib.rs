@@ -13,6 +13,7 @@ pub mod resource;
 pub mod storage;
 pub mod time;
 pub mod use_cases;
+pub mod v2_intake;
 
 pub use error::GatewayError;
 pub use storage::{

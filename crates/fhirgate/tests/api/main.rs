@@ -11,3 +11,4 @@ mod history;
 mod http_semantics;
 mod operations;
 mod restart;
+mod v2_intake;

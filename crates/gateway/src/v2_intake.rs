@@ -106,7 +106,7 @@ pub enum Begun {
     /// control id within the window for different content (the entry is flagged).
     New { id: i64, control_id_reused: bool },
     /// The same message was answered within the window; its counter was incremented.
-    Retransmission(LogEntry),
+    Retransmission(Box<LogEntry>),
 }
 
 /// The end of processing, committed atomically.
@@ -252,7 +252,7 @@ impl V2Intake {
         let window = i64::try_from(self.window.as_micros()).unwrap_or(i64::MAX);
         let window_start = Micros(received_at.0.saturating_sub(window));
         let log_id = match self.log.begin(&self.tenant, &entry, window_start)? {
-            Begun::Retransmission(first) => return Ok(replayed(first)),
+            Begun::Retransmission(first) => return Ok(replayed(*first)),
             Begun::New { id, .. } => id,
         };
         let request = AckRequest {

@@ -213,7 +213,7 @@ impl MessageLog for crate::Store {
                     .first(conn)?;
                 return row
                     .into_entry()
-                    .map(Begun::Retransmission)
+                    .map(|entry| Begun::Retransmission(Box::new(entry)))
                     .map_err(TxError::Storage);
             }
             let control_id_reused = earlier

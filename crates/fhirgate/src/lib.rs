@@ -5,6 +5,7 @@
 //! tests start the very same application on port 0.
 
 pub mod commands;
+pub mod mllp_listener;
 pub mod settings;
 pub mod telemetry;
 pub mod validation;
@@ -16,6 +17,7 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
+use gateway::v2_intake::V2Intake;
 use gateway::{Gateway, GatewayConfig, Storage};
 use http_api::{AppState, HttpSettings, Metrics};
 use settings::Settings;
@@ -43,13 +45,17 @@ pub fn open_store(settings: &Settings) -> anyhow::Result<(Store, DatabaseUrl)> {
 pub struct Application {
     server: Server,
     http_addr: SocketAddr,
+    mllp: mllp_listener::MllpListener,
+    mllp_shutdown: mllp::CancellationToken,
 }
 
 impl Application {
     /// Opens everything and binds the listeners. Must run inside an actix/tokio runtime.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let (store, url) = open_store(&settings)?;
-        let storage: Arc<dyn Storage> = Arc::new(store);
+        let store = Arc::new(store);
+        let intake = web::Data::new(V2Intake::new(store.clone(), settings.retransmission_window));
+        let storage: Arc<dyn Storage> = store;
         let validator =
             validation::build_validator(&settings.profiles, &settings.enforced_profiles)?;
         let gateway = Gateway::new(
@@ -61,6 +67,18 @@ impl Application {
         )
         .with_validator(Arc::new(validation::GatewayValidator(validator)));
         let metrics = Arc::new(Metrics::new(url.backend_name())?);
+        let mllp_shutdown = mllp::CancellationToken::new();
+        let mllp = mllp_listener::start_now(
+            &settings.mllp_addr,
+            intake.get_ref().clone(),
+            mllp::ServerConfig::default(),
+            mllp_shutdown.clone(),
+        )?;
+        metrics
+            .registry()
+            .register(Box::new(mllp_listener::MllpCollector::new(
+                mllp.metrics.clone(),
+            )?))?;
         let state = web::Data::new(AppState {
             gateway,
             metrics,
@@ -75,6 +93,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(intake.clone())
                 .wrap(Compress::default())
                 .wrap(from_fn(http_api::metrics::record))
                 .configure(http_api::configure)
@@ -87,14 +106,24 @@ impl Application {
         let server = server.listen(listener)?.run();
         tracing::info!(
             http = %format!("http://{http_addr}/fhir"),
+            mllp = %mllp.local_addr,
             database = url.backend_name(),
             "fhirgate listening"
         );
-        Ok(Self { server, http_addr })
+        Ok(Self {
+            server,
+            http_addr,
+            mllp,
+            mllp_shutdown,
+        })
     }
 
     pub fn http_addr(&self) -> SocketAddr {
         self.http_addr
+    }
+
+    pub fn mllp_addr(&self) -> SocketAddr {
+        self.mllp.local_addr
     }
 
     pub fn handle(&self) -> ServerHandle {
@@ -110,6 +139,12 @@ impl Application {
             handle.stop(true).await;
         });
         self.server.await?;
+        // However HTTP was stopped (signal or handle), MLLP stops with it and
+        // answers the frames it has already received.
+        self.mllp_shutdown.cancel();
+        if let Err(error) = self.mllp.serving.await {
+            tracing::error!(%error, "MLLP listener task failed");
+        }
         tracing::info!("fhirgate stopped");
         Ok(())
     }

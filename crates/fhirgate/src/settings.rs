@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use gateway::v2_intake::DEFAULT_RETRANSMISSION_WINDOW;
 use serde::Deserialize;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./fhirgate-data/fhirgate.db";
@@ -72,6 +73,8 @@ pub struct HttpFile {
 #[serde(deny_unknown_fields)]
 pub struct MllpFile {
     pub addr: Option<String>,
+    /// How long a resent message (same sender, control id and bytes) gets the first ACK back.
+    pub retransmission_window_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,6 +102,7 @@ pub struct Settings {
     pub http_workers: Option<usize>,
     pub body_limit: usize,
     pub mllp_addr: String,
+    pub retransmission_window: std::time::Duration,
     pub profiles: PathBuf,
     pub allow_update_create: bool,
     pub validate_on_write: bool,
@@ -140,6 +144,10 @@ impl Settings {
                 .clone()
                 .or(file.mllp.addr)
                 .unwrap_or_else(|| DEFAULT_MLLP_ADDR.into()),
+            retransmission_window: file.mllp.retransmission_window_seconds.map_or(
+                DEFAULT_RETRANSMISSION_WINDOW,
+                std::time::Duration::from_secs,
+            ),
             profiles: args
                 .profiles
                 .clone()
@@ -161,6 +169,7 @@ impl Settings {
             http_workers: Some(2),
             body_limit: 16 * 1024 * 1024,
             mllp_addr: "127.0.0.1:0".into(),
+            retransmission_window: DEFAULT_RETRANSMISSION_WINDOW,
             profiles: DEFAULT_PROFILES.into(),
             allow_update_create: true,
             validate_on_write: true,

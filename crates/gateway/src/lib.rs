@@ -5,14 +5,17 @@
 //! crate implements it for SQLite and PostgreSQL); `error` is the one table
 //! that maps every failure to a FHIR issue type and HTTP status; `resource`
 //! holds the checks every incoming body passes and sets the server-owned
-//! `id`/`meta` fields; `use_cases` ties them together. Nothing here knows
-//! about actix or diesel, so the HTTP and MLLP edges share the same rules.
+//! `id`/`meta` fields; `use_cases` ties them together; `v2_intake` ingests
+//! HL7 v2 messages through the message log (log, translate, commit, then ACK).
+//! Nothing here knows about actix or diesel, so the HTTP and MLLP edges share
+//! the same rules.
 
 pub mod error;
 pub mod resource;
 pub mod storage;
 pub mod time;
 pub mod use_cases;
+pub mod v2_intake;
 
 pub use error::GatewayError;
 pub use storage::{

@@ -14,6 +14,7 @@ mod crud;
 mod error;
 mod health;
 mod history;
+pub mod hl7v2_routes;
 pub mod metrics;
 mod negotiate;
 mod request;

@@ -6,13 +6,20 @@ use gateway::GatewayError;
 
 use crate::error::ApiError;
 use crate::metrics::note_interaction;
-use crate::{capability, crud, health, history, metrics, validate_op};
+use crate::{capability, crud, health, history, hl7v2_routes, metrics, validate_op};
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/metrics", web::get().to(metrics::render))
         .route("/health/live", web::get().to(health::live))
         .route("/health/ready", web::get().to(health::ready))
+        .service(fixed("/hl7v2").route(web::post().to(hl7v2_routes::post_message)))
+        .service(fixed("/hl7v2/messages").route(web::get().to(hl7v2_routes::list_messages)))
+        .service(fixed("/hl7v2/messages/{id}").route(web::get().to(hl7v2_routes::show_message)))
+        .service(
+            fixed("/hl7v2/messages/{id}/$replay")
+                .route(web::post().to(hl7v2_routes::replay_message)),
+        )
         .service(
             web::scope("/fhir")
                 .service(fixed("/metadata").route(web::get().to(capability::metadata)))

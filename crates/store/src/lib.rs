@@ -4,12 +4,14 @@
 //! diesel code against it (see there for why we use blocking diesel in a
 //! pool rather than diesel-async); `schema` and `rows` describe the tables;
 //! `versions` implements writes (one transaction per version), reads and
-//! history; `migrate` applies the SQL migrations embedded in the binary.
+//! history; `message_log` implements `gateway::v2_intake::MessageLog` (raw HL7 v2
+//! messages, retransmissions, ACKs sent); `migrate` applies the SQL migrations embedded in the binary.
 //! [`Store`] implements `gateway::Storage`, the only interface the rest of
 //! the gateway sees. Timestamps are BIGINT microseconds and bodies TEXT in
 //! both dialects, so one set of queries serves both.
 
 pub mod admin;
+mod message_log;
 mod migrate;
 mod pool;
 mod rows;

@@ -11,4 +11,5 @@ mod history;
 mod http_semantics;
 mod operations;
 mod restart;
+mod v2_intake;
 mod validation;

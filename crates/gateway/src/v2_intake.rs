@@ -1,0 +1,503 @@
+//! Ingesting one HL7 v2 message (from MLLP or `POST /hl7v2`): log the raw bytes, parse,
+//! translate, commit, and only then hand back the ACK (DESIGN promises 1, 3, 6).
+//!
+//! The order is fixed: [`MessageLog::begin`] writes the raw message (or recognises a
+//! retransmission and returns the first ACK, so nothing is applied twice); the message is
+//! parsed and given to the [`V2Translator`]; [`MessageLog::complete`] then commits the
+//! translated writes, the final status and the ACK bytes in one database transaction. The
+//! caller sends the ACK after `complete` returns. Without a translator every well-formed
+//! message is answered AR/CR with ERR-3 = 200 (unsupported message type).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hl7v2::{
+    build_ack, build_ack_for_parse_error, AckCode, AckIssue, AckRequest, ErrorCode, Message,
+    ParseOptions, Severity,
+};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::storage::{StorageError, WriteRequest};
+use crate::time::Micros;
+use crate::GatewayError;
+
+/// How long a (sender, control id, content) triple is remembered as a retransmission.
+pub const DEFAULT_RETRANSMISSION_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+/// Flag on a log entry whose control id this sender already used for different content.
+pub const FLAG_CONTROL_ID_REUSED: &str = "control-id-reused";
+/// Flag on a log entry made by `$replay` of an earlier entry.
+pub const FLAG_REPLAY: &str = "replay";
+/// Flag on a log entry whose bytes did not parse as HL7 v2.
+pub const FLAG_UNPARSEABLE: &str = "unparseable";
+
+/// Where a logged message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogStatus {
+    /// Logged, not yet answered (a crash left it here, or it is being processed).
+    Received,
+    /// Translated and committed; answered AA/CA.
+    Accepted,
+    /// Answered AE/CE or AR/CR, or not answered at all when no ACK could be formed.
+    Rejected,
+}
+
+impl LogStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogStatus::Received => "received",
+            LogStatus::Accepted => "accepted",
+            LogStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "received" => Some(LogStatus::Received),
+            "accepted" => Some(LogStatus::Accepted),
+            "rejected" => Some(LogStatus::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// A message as the log keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub id: i64,
+    pub received_at: Micros,
+    /// `MSH-3^MSH-4` as sent (raw ER7 text).
+    pub sender: String,
+    pub control_id: String,
+    /// MSH-9 as sent, e.g. `ADT^A08^ADT_A01`.
+    pub message_type: String,
+    /// Lowercase hex SHA-256 of the raw bytes.
+    pub content_hash: String,
+    pub raw: Vec<u8>,
+    pub status: LogStatus,
+    /// The ACK sent (byte-exact), `None` when none could be formed.
+    pub ack: Option<Vec<u8>>,
+    /// JSON array of issue objects (see [`issue_json`]).
+    pub issues: Value,
+    pub flags: Vec<String>,
+    /// How many retransmissions were answered by replaying this entry's ACK.
+    pub retransmissions: i64,
+    /// For `$replay` entries: the entry replayed.
+    pub replay_of: Option<i64>,
+}
+
+/// What [`MessageLog::begin`] records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLogEntry {
+    pub received_at: Micros,
+    pub sender: String,
+    pub control_id: String,
+    pub message_type: String,
+    pub content_hash: String,
+    pub raw: Vec<u8>,
+    pub flags: Vec<String>,
+    pub replay_of: Option<i64>,
+}
+
+/// What [`MessageLog::begin`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Begun {
+    /// A new entry (status `received`); `control_id_reused` when the sender used this
+    /// control id within the window for different content (the entry is flagged).
+    New { id: i64, control_id_reused: bool },
+    /// The same message was answered within the window; its counter was incremented.
+    Retransmission(Box<LogEntry>),
+}
+
+/// The end of processing, committed atomically.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub status: LogStatus,
+    pub ack: Option<Vec<u8>>,
+    pub issues: Value,
+    /// The translated FHIR writes, applied in the same transaction as the status and ACK.
+    pub writes: Vec<WriteRequest>,
+}
+
+/// Filters for listing the log; newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogQuery {
+    pub status: Option<LogStatus>,
+    pub sender: Option<String>,
+    /// Matches MSH-9 exactly or its leading components (`ADT` or `ADT^A08`).
+    pub message_type: Option<String>,
+    pub since: Option<Micros>,
+    pub count: u32,
+}
+
+/// The message log. Implemented by `store::Store`; every method is blocking.
+pub trait MessageLog: Send + Sync + 'static {
+    /// In one transaction: if an answered entry with this sender, control id and hash was
+    /// received at or after `window_start` (and `entry.replay_of` is `None`), count the
+    /// retransmission and return it; otherwise insert `entry` as `received`.
+    fn begin(
+        &self,
+        tenant: &str,
+        entry: &NewLogEntry,
+        window_start: Micros,
+    ) -> Result<Begun, StorageError>;
+
+    /// Applies the writes and records status, issues and ACK, in one transaction.
+    fn complete(&self, tenant: &str, id: i64, completion: &Completion) -> Result<(), StorageError>;
+
+    fn entry(&self, tenant: &str, id: i64) -> Result<Option<LogEntry>, StorageError>;
+
+    fn search(&self, tenant: &str, query: &LogQuery) -> Result<Vec<LogEntry>, StorageError>;
+}
+
+/// Translated content of one message.
+#[derive(Debug, Clone, Default)]
+pub struct Translation {
+    pub writes: Vec<WriteRequest>,
+    /// Unmapped segments and fields (DESIGN promise 4): reported, not fatal.
+    pub warnings: Vec<AckIssue>,
+}
+
+/// v2 → FHIR translation, provided by the `translate` crate once it exists.
+pub trait V2Translator: Send + Sync + 'static {
+    /// `Err` issues make the ACK an AE (or AR when the message type is not handled).
+    fn translate(&self, message: &Message<'_>) -> Result<Translation, Vec<AckIssue>>;
+}
+
+/// What the edge sends back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IntakeOutcome {
+    /// Send these bytes (already committed with the log entry).
+    Ack { log_id: i64, ack: Vec<u8> },
+    /// No ACK can name the message (no readable MSH): the edge closes or answers 400.
+    NoAck { log_id: i64, reason: String },
+}
+
+#[derive(Clone)]
+pub struct V2Intake {
+    log: Arc<dyn MessageLog>,
+    translator: Option<Arc<dyn V2Translator>>,
+    tenant: String,
+    window: Duration,
+}
+
+impl V2Intake {
+    pub fn new(log: Arc<dyn MessageLog>, window: Duration) -> Self {
+        Self {
+            log,
+            translator: None,
+            tenant: crate::use_cases::DEFAULT_TENANT.to_owned(),
+            window,
+        }
+    }
+
+    pub fn with_translator(mut self, translator: Arc<dyn V2Translator>) -> Self {
+        self.translator = Some(translator);
+        self
+    }
+
+    pub fn log(&self) -> &Arc<dyn MessageLog> {
+        &self.log
+    }
+
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
+    /// Logs, processes and answers one message. Blocking.
+    pub fn ingest(&self, raw: &[u8]) -> Result<IntakeOutcome, GatewayError> {
+        self.run(raw, None)
+    }
+
+    /// Runs a logged message through the use-case again, as a new entry flagged `replay`.
+    pub fn replay(&self, id: i64) -> Result<IntakeOutcome, GatewayError> {
+        let entry = self
+            .log
+            .entry(&self.tenant, id)?
+            .ok_or_else(|| GatewayError::NotFound {
+                resource_type: "hl7v2 message".into(),
+                id: id.to_string(),
+            })?;
+        self.run(&entry.raw, Some(id))
+    }
+
+    fn run(&self, raw: &[u8], replay_of: Option<i64>) -> Result<IntakeOutcome, GatewayError> {
+        let received_at = Micros::now();
+        let parsed = Message::parse(raw, &ParseOptions::default());
+        let header = match &parsed {
+            Ok(message) => Some(header_fields(message)),
+            // The MSH line alone may still parse and name the sender and control id.
+            Err(_) => Message::parse(first_line(raw), &ParseOptions::default())
+                .ok()
+                .map(|msh| header_fields(&msh)),
+        };
+        let (sender, control_id, message_type) = header.unwrap_or_default();
+        let mut flags = Vec::new();
+        if parsed.is_err() {
+            flags.push(FLAG_UNPARSEABLE.to_owned());
+        }
+        if replay_of.is_some() {
+            flags.push(FLAG_REPLAY.to_owned());
+        }
+        let entry = NewLogEntry {
+            received_at,
+            sender,
+            control_id,
+            message_type,
+            content_hash: content_hash(raw),
+            raw: raw.to_vec(),
+            flags,
+            replay_of,
+        };
+        let window = i64::try_from(self.window.as_micros()).unwrap_or(i64::MAX);
+        let window_start = Micros(received_at.0.saturating_sub(window));
+        let log_id = match self.log.begin(&self.tenant, &entry, window_start)? {
+            Begun::Retransmission(first) => return Ok(replayed(*first)),
+            Begun::New { id, .. } => id,
+        };
+        let request = AckRequest {
+            code: AckCode::Accept,
+            control_id: ack_control_id(log_id),
+            timestamp: hl7_timestamp(received_at),
+            issues: Vec::new(),
+        };
+        let (status, ack, issues, writes) = match parsed {
+            Ok(message) => self.answer(&message, request)?,
+            Err(error) => match build_ack_for_parse_error(raw, &error, &request) {
+                Ok(ack) => {
+                    let issues = ack_issues_of_parse_error(&error);
+                    (LogStatus::Rejected, Some(ack.to_bytes()), issues, vec![])
+                }
+                Err(no_ack) => {
+                    let reason = no_ack.to_string();
+                    let issues = Value::Array(vec![json!({"severity": "E", "message": reason})]);
+                    let completion = Completion {
+                        status: LogStatus::Rejected,
+                        ack: None,
+                        issues,
+                        writes: vec![],
+                    };
+                    self.log.complete(&self.tenant, log_id, &completion)?;
+                    return Ok(IntakeOutcome::NoAck { log_id, reason });
+                }
+            },
+        };
+        let completion = Completion {
+            status,
+            ack,
+            issues,
+            writes,
+        };
+        self.log.complete(&self.tenant, log_id, &completion)?;
+        let ack = completion.ack.unwrap_or_default();
+        Ok(IntakeOutcome::Ack { log_id, ack })
+    }
+
+    /// Translates and builds the ACK for a message that parsed.
+    #[allow(clippy::type_complexity)]
+    fn answer(
+        &self,
+        message: &Message<'_>,
+        mut request: AckRequest,
+    ) -> Result<(LogStatus, Option<Vec<u8>>, Value, Vec<WriteRequest>), GatewayError> {
+        let outcome = match &self.translator {
+            Some(translator) => translator.translate(message),
+            None => Err(vec![unsupported_type(message)]),
+        };
+        let (status, writes) = match outcome {
+            Ok(translation) => {
+                request.issues = translation.warnings;
+                (LogStatus::Accepted, translation.writes)
+            }
+            Err(issues) => {
+                let unsupported = issues.iter().any(|issue| {
+                    matches!(
+                        issue.code,
+                        ErrorCode::UnsupportedMessageType | ErrorCode::UnsupportedEventCode
+                    )
+                });
+                request.code = if unsupported {
+                    AckCode::Reject
+                } else {
+                    AckCode::Error
+                };
+                request.issues = issues;
+                (LogStatus::Rejected, vec![])
+            }
+        };
+        let ack = build_ack(message, &request)
+            .map_err(|error| GatewayError::Internal(format!("cannot build the ACK: {error}")))?;
+        let issues = Value::Array(request.issues.iter().map(issue_json).collect());
+        Ok((status, Some(ack.to_bytes()), issues, writes))
+    }
+}
+
+fn replayed(first: LogEntry) -> IntakeOutcome {
+    match first.ack {
+        Some(ack) => IntakeOutcome::Ack {
+            log_id: first.id,
+            ack,
+        },
+        None => IntakeOutcome::NoAck {
+            log_id: first.id,
+            reason: "retransmission of a message that could not be acknowledged".into(),
+        },
+    }
+}
+
+fn unsupported_type(message: &Message<'_>) -> AckIssue {
+    let code = text_of(message, "MSH-9.1");
+    let event = text_of(message, "MSH-9.2");
+    let name = if event.is_empty() {
+        code
+    } else {
+        format!("{code}^{event}")
+    };
+    AckIssue {
+        location: None,
+        code: ErrorCode::UnsupportedMessageType,
+        severity: Severity::Error,
+        application_code: None,
+        message: format!("translation of {name} to FHIR is not yet supported"),
+    }
+}
+
+/// The JSON the log keeps for one ACK issue.
+pub fn issue_json(issue: &AckIssue) -> Value {
+    let location = issue.location.as_ref().map(|at| {
+        let mut text = format!("{}[{}]", at.segment_id, at.segment_sequence);
+        if let Some(field) = at.field {
+            text.push_str(&format!("-{field}"));
+        }
+        if let Some(component) = at.component {
+            text.push_str(&format!(".{component}"));
+        }
+        text
+    });
+    let severity = match issue.severity {
+        Severity::Error => "E",
+        Severity::Warning => "W",
+        Severity::Information => "I",
+    };
+    json!({
+        "code": issue.code.code(),
+        "severity": severity,
+        "location": location,
+        "message": issue.message,
+    })
+}
+
+fn ack_issues_of_parse_error(error: &hl7v2::ParseError) -> Value {
+    json!([{
+        "code": error.suggested_code().code(),
+        "severity": "E",
+        "location": null,
+        "message": error.to_string(),
+    }])
+}
+
+/// `(MSH-3^MSH-4, MSH-10, MSH-9)` as raw ER7 text.
+fn header_fields(message: &Message<'_>) -> (String, String, String) {
+    let raw = |path: &str| {
+        hl7v2::TersePath::parse(path)
+            .ok()
+            .and_then(|path| message.get(&path))
+            .map(|value| String::from_utf8_lossy(value.raw()).into_owned())
+            .unwrap_or_default()
+    };
+    let component = char::from(message.delimiters().component);
+    let sender = format!("{}{component}{}", raw("MSH-3"), raw("MSH-4"));
+    (sender, raw("MSH-10"), raw("MSH-9"))
+}
+
+fn text_of(message: &Message<'_>, path: &str) -> String {
+    message
+        .get_text(path)
+        .ok()
+        .flatten()
+        .map(|text| text.into_owned())
+        .unwrap_or_default()
+}
+
+fn first_line(input: &[u8]) -> &[u8] {
+    let end = input
+        .iter()
+        .position(|&b| b == b'\r' || b == b'\n')
+        .unwrap_or(input.len());
+    input.get(..end).unwrap_or_default()
+}
+
+/// Lowercase hex SHA-256.
+pub fn content_hash(raw: &[u8]) -> String {
+    Sha256::digest(raw)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// MSH-10 of our ACKs: unique per log entry, so an ACK can be traced back to its row.
+pub fn ack_control_id(log_id: i64) -> String {
+    format!("FG{log_id}")
+}
+
+/// HL7 DTM in UTC to the second: `YYYYMMDDhhmmss+0000`.
+pub fn hl7_timestamp(at: Micros) -> String {
+    let instant = at.to_instant();
+    let digits: String = instant
+        .chars()
+        .take_while(|&c| c != '.')
+        .filter(char::is_ascii_digit)
+        .collect();
+    format!("{digits}+0000")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_hl7_dtm() {
+        assert_eq!(hl7_timestamp(Micros(0)), "19700101000000+0000");
+        assert_eq!(
+            hl7_timestamp(Micros(1_700_000_000_123_456)),
+            "20231114221320+0000"
+        );
+    }
+
+    #[test]
+    fn hash_is_sha256_hex() {
+        assert_eq!(
+            content_hash(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn status_round_trips() {
+        for status in [
+            LogStatus::Received,
+            LogStatus::Accepted,
+            LogStatus::Rejected,
+        ] {
+            assert_eq!(LogStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(LogStatus::parse("bogus"), None);
+    }
+
+    #[test]
+    fn header_fields_read_sender_control_id_and_type() {
+        let raw = b"MSH|^~\\&|LAB|HOSP|GW|FAC|20260101||ADT^A08^ADT_A01|C1|P|2.5.1\rPID|1\r";
+        let parsed = Message::parse(raw, &ParseOptions::default());
+        let Ok(message) = parsed else {
+            panic!("fixture parses")
+        };
+        assert_eq!(
+            header_fields(&message),
+            ("LAB^HOSP".into(), "C1".into(), "ADT^A08^ADT_A01".into())
+        );
+        assert_eq!(
+            unsupported_type(&message).message,
+            "translation of ADT^A08 to FHIR is not yet supported"
+        );
+    }
+}

@@ -5,8 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/.."
 [ -x target/debug/fhirgate ] || [ -n "${FHIRGATE_BIN:-}" ] || cargo build -p fhirgate
-if [ ! -x "$here/.venv/bin/pytest" ]; then
-  python3 -m venv "$here/.venv"
-  "$here/.venv/bin/pip" install --quiet -r "$here/requirements.txt"
-fi
+[ -x "$here/.venv/bin/pip" ] || python3 -m venv "$here/.venv"
+# Cheap when everything is installed; picks up new pins after a pull.
+"$here/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 "$here/.venv/bin/pytest" -q "$here" -p no:cacheprovider

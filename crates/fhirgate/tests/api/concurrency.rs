@@ -7,6 +7,26 @@ use crate::support::{get, put, send, Backend, TestServer};
 
 const WRITERS: usize = 20;
 
+/// WRITERS threads PUT `Patient/{id}` at the same instant; returns their statuses.
+fn race(url: &str, id: &'static str, if_match: Option<&'static str>) -> Vec<u16> {
+    let barrier = Arc::new(Barrier::new(WRITERS));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|n| {
+            let (url, barrier) = (url.to_owned(), barrier.clone());
+            std::thread::spawn(move || {
+                let body = json!({"resourceType": "Patient", "id": id, "name": [{"text": format!("writer {n}")}]});
+                let headers: Vec<(&str, &str)> = if_match.map(|tag| ("If-Match", tag)).into_iter().collect();
+                barrier.wait();
+                send("PUT", &url, &headers, Some(&body.to_string())).status
+            })
+        })
+        .collect();
+    writers
+        .into_iter()
+        .map(|w| w.join().expect("writer"))
+        .collect()
+}
+
 fn concurrent_if_match_updates(backend: Backend) {
     let server = Arc::new(TestServer::start(backend));
     let url = server.url("Patient/race");
@@ -14,19 +34,7 @@ fn concurrent_if_match_updates(backend: Backend) {
         put(&url, &json!({"resourceType": "Patient", "id": "race"})).status,
         201
     );
-    let barrier = Arc::new(Barrier::new(WRITERS));
-    let writers: Vec<_> = (0..WRITERS).map(|n| {
-        let (url, barrier) = (url.clone(), barrier.clone());
-        std::thread::spawn(move || {
-            let body = json!({"resourceType": "Patient", "id": "race", "name": [{"text": format!("writer {n}")}]});
-            barrier.wait();
-            send("PUT", &url, &[("If-Match", "W/\"1\"")], Some(&body.to_string())).status
-        })
-    }).collect();
-    let statuses: Vec<u16> = writers
-        .into_iter()
-        .map(|w| w.join().expect("writer"))
-        .collect();
+    let statuses = race(&url, "race", Some("W/\"1\""));
     assert_eq!(
         statuses.iter().filter(|s| **s == 200).count(),
         1,
@@ -44,19 +52,7 @@ fn concurrent_if_match_updates(backend: Backend) {
 fn concurrent_blind_updates_lose_nothing(backend: Backend) {
     let server = Arc::new(TestServer::start(backend));
     let url = server.url("Patient/crowd");
-    let barrier = Arc::new(Barrier::new(WRITERS));
-    let writers: Vec<_> = (0..WRITERS).map(|n| {
-        let (url, barrier) = (url.clone(), barrier.clone());
-        std::thread::spawn(move || {
-            let body = json!({"resourceType": "Patient", "id": "crowd", "name": [{"text": format!("writer {n}")}]});
-            barrier.wait();
-            send("PUT", &url, &[], Some(&body.to_string())).status
-        })
-    }).collect();
-    let statuses: Vec<u16> = writers
-        .into_iter()
-        .map(|w| w.join().expect("writer"))
-        .collect();
+    let statuses = race(&url, "crowd", None);
     assert_eq!(
         statuses.iter().filter(|s| **s == 201).count(),
         1,

@@ -218,9 +218,16 @@ impl V2ToFhir {
                 })
             })
             .collect();
+        // A component read twice (a display and a fallback text) is reported once.
+        let mut unmapped: Vec<Unmapped> = Vec::with_capacity(ctx.unmapped.len());
+        for entry in ctx.unmapped {
+            if !unmapped.contains(&entry) {
+                unmapped.push(entry);
+            }
+        }
         Ok(Translated {
             bundle: json!({ "resourceType": "Bundle", "type": "transaction", "entry": entries }),
-            unmapped: ctx.unmapped,
+            unmapped,
         })
     }
 

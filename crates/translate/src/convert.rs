@@ -74,9 +74,20 @@ impl Ctx<'_> {
 
     /// The decoded text of a component (1-based), `None` when empty or `""`. Text that does not
     /// decode in the message's charset is reported and treated as absent.
+    /// Only the first subcomponent is read (primitive components); others are reported.
     pub fn component(&mut self, at: &At<'_>, value: &Value<'_>, number: usize) -> Option<String> {
         let component = value.component(number)?;
-        self.text_of(at, Some(number), &component)
+        let mut parts = component.subcomponents();
+        let first = parts.next()?;
+        if parts.any(|part| has_content(&part)) {
+            self.report(
+                at,
+                Some(number),
+                UnmappedReason::NotMapped,
+                "subcomponents after the first not mapped",
+            );
+        }
+        self.text_of(at, Some(number), &first)
     }
 
     /// Subcomponent `sub` of component `number`.

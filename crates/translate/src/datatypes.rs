@@ -420,7 +420,7 @@ fn contact_point(
     }
     let coded_use = match ctx.component(at, value, 2) {
         Some(code) => match ctx.tables.lookup("TelecomUse", &code) {
-            Some(entry) => Some(entry.code.clone()),
+            Some(entry) => (!entry.code.is_empty()).then(|| entry.code.clone()),
             None => {
                 ctx.report(
                     at,

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod mllp_listener;
 pub mod settings;
 pub mod telemetry;
+pub mod v2_translation;
 pub mod validation;
 
 use std::net::{SocketAddr, TcpListener};
@@ -54,7 +55,12 @@ impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let (store, url) = open_store(&settings)?;
         let store = Arc::new(store);
-        let intake = web::Data::new(V2Intake::new(store.clone(), settings.retransmission_window));
+        let translator = v2_translation::V2ToFhirTranslator::new()
+            .context("cannot load the v2 -> FHIR mapping tables")?;
+        let intake = web::Data::new(
+            V2Intake::new(store.clone(), settings.retransmission_window)
+                .with_translator(Arc::new(translator)),
+        );
         let storage: Arc<dyn Storage> = store;
         let validator =
             validation::build_validator(&settings.profiles, &settings.enforced_profiles)?;

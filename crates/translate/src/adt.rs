@@ -189,10 +189,9 @@ impl V2ToFhir {
                 translated.push(finish("Encounter", &id, body));
                 Some(id)
             }
-            (EncounterUse::Visit, None) => {
-                return Err(missing_segment(ErrorCode::SegmentSequence, "PV1"));
-            }
-            (EncounterUse::None, _) => None,
+            // No PV1: no visit data was sent, so none is lost; the Patient still updates
+            // (many feeds send A08 as a pure demographics update).
+            (EncounterUse::Visit, None) | (EncounterUse::None, _) => None,
         };
         let encounter_ref = encounter_id
             .as_ref()

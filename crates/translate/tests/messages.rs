@@ -27,6 +27,7 @@ const EVENT_FIXTURES: &[&str] = &[
     "nulls.hl7",
     "other_delimiters.hl7",
     "bad_unknown_sex.hl7",
+    "adt_a01_without_pv1.hl7",
 ];
 
 #[test]
@@ -245,6 +246,13 @@ fn the_same_patient_and_visit_get_the_same_ids_across_messages() {
 }
 
 #[test]
+fn a_visit_event_without_pv1_updates_the_patient_only() {
+    let translated = translate_one(&fixture("adt_a01_without_pv1.hl7")).expect("translates");
+    assert_eq!(only(&translated, "Patient")["name"][0]["family"], "No");
+    assert!(resources_of(&translated, "Encounter").is_empty());
+}
+
+#[test]
 fn person_level_events_make_no_encounter() {
     for name in ["adt_a28.hl7", "adt_a31.hl7"] {
         let translated = translate_one(&fixture(name)).expect("translates");
@@ -348,10 +356,6 @@ fn malformed_content_is_rejected_with_its_location() {
     assert_eq!(
         content_rejection("bad_no_patient_identifier.hl7"),
         (ErrorCode::RequiredFieldMissing, "PID".into(), Some(3))
-    );
-    assert_eq!(
-        content_rejection("bad_missing_pv1.hl7"),
-        (ErrorCode::SegmentSequence, "PV1".into(), None)
     );
     assert_eq!(
         content_rejection("bad_missing_patient_class.hl7"),

@@ -100,7 +100,7 @@ mod tests {
     const A08: &str =
         "MSH|^~\\&|LAB|HOSP|FHIRGATE|GW|20260101120000+0000||ADT^A08^ADT_A01|C1|P|2.5.1\r\
         EVN|A08|20260101120000\r\
-        PID|1||P1^^^HOSP^MR||DOE^JANE||19800101|F|||||||||||||||||||||||||||||||||||||||Z\r\
+        PID|1||P1^^^HOSP^MR||DOE^JANE||19800101|F||2106-3^White^HL70005\r\
         PV1|1|I|4E^401||||||||||||||||V1^^^HOSP^VN\r";
 
     #[test]
@@ -138,17 +138,17 @@ mod tests {
             .expect("EVN-2 reported");
         assert_eq!(evn2.severity, Severity::Warning);
         assert_eq!(evn2.code, ErrorCode::MessageAccepted);
-        let pid42 = translation
+        let pid10 = translation
             .warnings
             .iter()
             .find(|w| {
                 w.location
                     .as_ref()
-                    .is_some_and(|l| l.segment_id == "PID" && l.field == Some(42))
+                    .is_some_and(|l| l.segment_id == "PID" && l.field == Some(10))
             })
-            .expect("PID-42 reported");
+            .expect("PID-10 reported");
         assert_eq!(
-            pid42.location.as_ref().and_then(|l| l.field_repetition),
+            pid10.location.as_ref().and_then(|l| l.field_repetition),
             None
         );
     }

@@ -24,18 +24,22 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(fixture_path(name)).expect("fixture exists")
 }
 
-/// Translates every message in `bytes` (batches split).
-pub fn translate_all(bytes: &[u8]) -> Vec<Result<Translated, Rejection>> {
+/// Translates every message in `bytes` (batches split); `Err` when the parser refuses one.
+pub fn try_translate_all(bytes: &[u8]) -> Result<Vec<Result<Translated, Rejection>>, String> {
     let options = ParseOptions::default();
-    let split = hl7v2::split_messages(bytes, &options).expect("input splits into messages");
+    let split = hl7v2::split_messages(bytes, &options).map_err(|e| e.to_string())?;
     split
         .messages
         .iter()
         .map(|chunk| {
-            let message: Message<'_> = chunk.parse(&options).expect("message parses");
-            translator().translate(&message)
+            let message: Message<'_> = chunk.parse(&options).map_err(|e| e.to_string())?;
+            Ok(translator().translate(&message))
         })
         .collect()
+}
+
+pub fn translate_all(bytes: &[u8]) -> Vec<Result<Translated, Rejection>> {
+    try_translate_all(bytes).expect("every message parses")
 }
 
 pub fn translate_one(bytes: &[u8]) -> Result<Translated, Rejection> {

@@ -36,6 +36,15 @@ enum Command {
         profile: Vec<String>,
         files: Vec<PathBuf>,
     },
+    /// Translate HL7 v2 messages (batches split) to FHIR transaction Bundles; unmapped data on
+    /// stderr; exits 1 when a message is rejected. FHIR -> HL7 v2 is not yet supported (exit 2).
+    Translate {
+        #[arg(long, value_enum)]
+        from: commands::translate_cmd::Format,
+        #[arg(long, value_enum)]
+        to: commands::translate_cmd::Format,
+        files: Vec<PathBuf>,
+    },
     /// Show HL7 v2 messages (batches split) as decoded JSON, or one value with --path.
     V2 {
         /// Terse path such as PID-5.1 or OBX[2]-5.
@@ -65,6 +74,13 @@ fn main() -> ExitCode {
                 &files,
                 &mut std::io::stdout().lock(),
             )),
+            Command::Translate { from, to, files } => commands::translate_cmd::run(
+                from,
+                to,
+                &files,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            ),
             Command::V2 { path, files } => exit_code(commands::v2::run(
                 path.as_deref(),
                 &files,

@@ -2,6 +2,7 @@
 //! or stdin, calls a library crate and prints JSON to stdout.
 
 pub mod fhirpath_cmd;
+pub mod translate_cmd;
 pub mod v2;
 pub mod validate;
 

@@ -54,10 +54,16 @@ impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let (store, url) = open_store(&settings)?;
         let store = Arc::new(store);
-        let intake = web::Data::new(V2Intake::new(store.clone(), settings.retransmission_window));
+        let validator = Arc::new(validation::GatewayValidator(validation::build_validator(
+            &settings.profiles,
+            &settings.enforced_profiles,
+        )?));
+        let mut intake = V2Intake::new(store.clone(), settings.retransmission_window);
+        if settings.validate_on_write {
+            intake = intake.with_validator(validator.clone());
+        }
+        let intake = web::Data::new(intake);
         let storage: Arc<dyn Storage> = store;
-        let validator =
-            validation::build_validator(&settings.profiles, &settings.enforced_profiles)?;
         let gateway = Gateway::new(
             storage,
             GatewayConfig {
@@ -65,7 +71,7 @@ impl Application {
                 validate_on_write: settings.validate_on_write,
             },
         )
-        .with_validator(Arc::new(validation::GatewayValidator(validator)));
+        .with_validator(validator);
         let metrics = Arc::new(Metrics::new(url.backend_name())?);
         let mllp_shutdown = mllp::CancellationToken::new();
         let mllp = mllp_listener::start_now(

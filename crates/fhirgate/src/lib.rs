@@ -55,15 +55,19 @@ impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let (store, url) = open_store(&settings)?;
         let store = Arc::new(store);
+        let validator = Arc::new(validation::GatewayValidator(validation::build_validator(
+            &settings.profiles,
+            &settings.enforced_profiles,
+        )?));
         let translator = v2_translation::V2ToFhirTranslator::new()
             .context("cannot load the v2 -> FHIR mapping tables")?;
-        let intake = web::Data::new(
-            V2Intake::new(store.clone(), settings.retransmission_window)
-                .with_translator(Arc::new(translator)),
-        );
+        let mut intake = V2Intake::new(store.clone(), settings.retransmission_window)
+            .with_translator(Arc::new(translator));
+        if settings.validate_on_write {
+            intake = intake.with_validator(validator.clone());
+        }
+        let intake = web::Data::new(intake);
         let storage: Arc<dyn Storage> = store;
-        let validator =
-            validation::build_validator(&settings.profiles, &settings.enforced_profiles)?;
         let gateway = Gateway::new(
             storage,
             GatewayConfig {
@@ -71,7 +75,7 @@ impl Application {
                 validate_on_write: settings.validate_on_write,
             },
         )
-        .with_validator(Arc::new(validation::GatewayValidator(validator)));
+        .with_validator(validator);
         let metrics = Arc::new(Metrics::new(url.backend_name())?);
         let mllp_shutdown = mllp::CancellationToken::new();
         let mllp = mllp_listener::start_now(

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::storage::{StorageError, WriteRequest};
 use crate::time::Micros;
+use crate::use_cases::ResourceValidator;
 use crate::GatewayError;
 
 /// How long a (sender, control id, content) triple is remembered as a retransmission.
@@ -177,6 +178,8 @@ pub enum IntakeOutcome {
 pub struct V2Intake {
     log: Arc<dyn MessageLog>,
     translator: Option<Arc<dyn V2Translator>>,
+    /// Translated resources are validated like REST writes before they are committed.
+    validator: Option<Arc<dyn ResourceValidator>>,
     tenant: String,
     window: Duration,
 }
@@ -186,6 +189,7 @@ impl V2Intake {
         Self {
             log,
             translator: None,
+            validator: None,
             tenant: crate::use_cases::DEFAULT_TENANT.to_owned(),
             window,
         }
@@ -193,6 +197,11 @@ impl V2Intake {
 
     pub fn with_translator(mut self, translator: Arc<dyn V2Translator>) -> Self {
         self.translator = Some(translator);
+        self
+    }
+
+    pub fn with_validator(mut self, validator: Arc<dyn ResourceValidator>) -> Self {
+        self.validator = Some(validator);
         self
     }
 
@@ -301,7 +310,9 @@ impl V2Intake {
         mut request: AckRequest,
     ) -> Result<(LogStatus, Option<Vec<u8>>, Value, Vec<WriteRequest>), GatewayError> {
         let outcome = match &self.translator {
-            Some(translator) => translator.translate(message),
+            Some(translator) => translator
+                .translate(message)
+                .and_then(|translation| self.check_translation(translation)),
             None => Err(vec![unsupported_type(message)]),
         };
         let (status, writes) = match outcome {
@@ -329,6 +340,59 @@ impl V2Intake {
             .map_err(|error| GatewayError::Internal(format!("cannot build the ACK: {error}")))?;
         let issues = Value::Array(request.issues.iter().map(issue_json).collect());
         Ok((status, Some(ack.to_bytes()), issues, writes))
+    }
+}
+
+impl V2Intake {
+    /// Refuses a translation whose resources do not validate: the message is answered AE
+    /// and nothing is written, exactly as a REST write would get 422.
+    fn check_translation(&self, translation: Translation) -> Result<Translation, Vec<AckIssue>> {
+        let Some(validator) = &self.validator else {
+            return Ok(translation);
+        };
+        let mut errors = Vec::new();
+        for write in &translation.writes {
+            let Some(resource) = &write.resource else {
+                continue;
+            };
+            let issues = validator.validate(resource, &[]);
+            errors.extend(
+                issues
+                    .iter()
+                    .filter(|issue| {
+                        matches!(
+                            issue.severity,
+                            fhir_core::operation_outcome::Severity::Error
+                                | fhir_core::operation_outcome::Severity::Fatal
+                        )
+                    })
+                    .map(|issue| invalid_translation(write, issue)),
+            );
+        }
+        if errors.is_empty() {
+            Ok(translation)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// ERR for a translated resource that is not valid FHIR: the v2 content could not be
+/// represented; the text names the FHIR element so the mapping or the sender can be fixed.
+fn invalid_translation(
+    write: &WriteRequest,
+    issue: &fhir_core::operation_outcome::Issue,
+) -> AckIssue {
+    let at = issue.expression.join(", ");
+    AckIssue {
+        location: None,
+        code: ErrorCode::ApplicationInternal,
+        severity: Severity::Error,
+        application_code: Some("invalid-translation".into()),
+        message: format!(
+            "the translated {}/{} is not valid FHIR R4 at {at}: {}",
+            write.resource_type, write.id, issue.diagnostics
+        ),
     }
 }
 

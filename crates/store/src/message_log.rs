@@ -4,7 +4,6 @@
 //! `issues` and `flags` are JSON text so one column shape serves both dialects.
 
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
 use gateway::time::Micros;
 use gateway::v2_intake::{
     Begun, Completion, LogEntry, LogQuery, LogStatus, MessageLog, NewLogEntry,
@@ -14,7 +13,7 @@ use gateway::StorageError;
 use serde_json::Value;
 
 use crate::pool::Pools;
-use crate::versions::database_error;
+use crate::versions::{database_error, retry_conflicts, TxError, VersionWriter};
 
 diesel::table! {
     message_log (seq) {
@@ -120,41 +119,32 @@ impl LogRow {
     }
 }
 
-/// Errors inside a log transaction.
-enum TxError {
-    Diesel(DieselError),
-    Storage(StorageError),
-}
-
-impl From<DieselError> for TxError {
-    fn from(error: DieselError) -> Self {
-        TxError::Diesel(error)
-    }
-}
-
 fn storage_error(error: TxError) -> StorageError {
     match error {
         TxError::Diesel(error) => database_error(error),
         TxError::Storage(error) => error,
+        // Only version writes report `Unchanged`, and `complete` absorbs it.
+        TxError::Unchanged => StorageError::Database("unexpected unchanged write".into()),
     }
 }
 
-/// Runs `$body` in a transaction on either backend; SQLite takes the write lock up
+/// Runs `$body` in a transaction on either backend (errors stay [`TxError`]); SQLite takes the write lock up
 /// front (BEGIN IMMEDIATE) because every body here reads and then writes.
 macro_rules! log_transaction {
     ($pools:expr, |$conn:ident| $body:expr) => {
         match $pools {
-            Pools::Postgres(pool) => {
-                let mut pooled = crate::pool::checkout(pool)?;
-                let conn: &mut diesel::PgConnection = &mut pooled;
-                conn.transaction(|$conn| $body).map_err(storage_error)
-            }
-            Pools::Sqlite(pool) => {
-                let mut pooled = crate::pool::checkout(pool)?;
-                let conn: &mut diesel::SqliteConnection = &mut pooled;
-                conn.immediate_transaction(|$conn| $body)
-                    .map_err(storage_error)
-            }
+            Pools::Postgres(pool) => crate::pool::checkout(pool)
+                .map_err(TxError::Storage)
+                .and_then(|mut pooled| {
+                    let conn: &mut diesel::PgConnection = &mut pooled;
+                    conn.transaction(|$conn| $body)
+                }),
+            Pools::Sqlite(pool) => crate::pool::checkout(pool)
+                .map_err(TxError::Storage)
+                .and_then(|mut pooled| {
+                    let conn: &mut diesel::SqliteConnection = &mut pooled;
+                    conn.immediate_transaction(|$conn| $body)
+                }),
         }
     };
 }
@@ -243,36 +233,41 @@ impl MessageLog for crate::Store {
                 control_id_reused,
             })
         })
+        .map_err(storage_error)
     }
 
     fn complete(&self, tenant: &str, id: i64, completion: &Completion) -> Result<(), StorageError> {
-        if !completion.writes.is_empty() {
-            // Deliberately refused until the translate crate lands: applying resource
-            // writes here needs the version-writing transaction body shared from
-            // `versions`, and committing the ACK without them would break promise 1.
-            return Err(StorageError::Database(
-                "translated writes cannot yet be committed with a message log entry".into(),
-            ));
-        }
         let issues = completion.issues.to_string();
-        log_transaction!(&self.pools, |conn| {
-            let updated = diesel::update(
-                message_log::table
-                    .filter(message_log::tenant.eq(tenant))
-                    .filter(message_log::seq.eq(id)),
-            )
-            .set((
-                message_log::status.eq(completion.status.as_str()),
-                message_log::ack.eq(completion.ack.as_deref()),
-                message_log::issues.eq(Some(issues.as_str())),
-            ))
-            .execute(conn)?;
-            if updated == 1 {
-                Ok(())
-            } else {
-                Err(TxError::Storage(StorageError::NotFound))
-            }
-        })
+        // Translated writes and the ACK commit together: an ACK is never stored (or
+        // sent) without the data it acknowledges (DESIGN promise 1).
+        let _writer = (!completion.writes.is_empty()).then(|| self.lock_sqlite_writer());
+        let result = retry_conflicts(|| {
+            log_transaction!(&self.pools, |conn| {
+                for write in &completion.writes {
+                    match conn.write_in_transaction(tenant, write) {
+                        Ok(_) | Err(TxError::Unchanged) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+                let updated = diesel::update(
+                    message_log::table
+                        .filter(message_log::tenant.eq(tenant))
+                        .filter(message_log::seq.eq(id)),
+                )
+                .set((
+                    message_log::status.eq(completion.status.as_str()),
+                    message_log::ack.eq(completion.ack.as_deref()),
+                    message_log::issues.eq(Some(issues.as_str())),
+                ))
+                .execute(conn)?;
+                if updated == 1 {
+                    Ok(())
+                } else {
+                    Err(TxError::Storage(StorageError::NotFound))
+                }
+            })
+        });
+        result.map_err(storage_error)
     }
 
     fn entry(&self, tenant: &str, id: i64) -> Result<Option<LogEntry>, StorageError> {

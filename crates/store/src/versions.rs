@@ -164,66 +164,110 @@ macro_rules! current_state_query {
     };
 }
 
+/// Writes one version inside a transaction the caller opened, on either backend;
+/// shared by single writes and by the HL7 v2 message log, whose translated writes
+/// commit in the same transaction as the ACK (DESIGN promise 1).
+pub(crate) trait VersionWriter {
+    fn write_in_transaction(
+        &mut self,
+        tenant: &str,
+        request: &WriteRequest,
+    ) -> Result<WriteOutcome, TxError>;
+}
+
+impl VersionWriter for diesel::PgConnection {
+    fn write_in_transaction(
+        &mut self,
+        tenant: &str,
+        request: &WriteRequest,
+    ) -> Result<WriteOutcome, TxError> {
+        let conn = self;
+        // Row lock on the pointer: concurrent writers of one resource queue here.
+        write_transaction!(
+            conn,
+            tenant,
+            request,
+            current_state_query!(tenant, request)
+                .for_update()
+                .first::<CurrentState>(conn)
+                .optional()?
+        )
+    }
+}
+
+impl VersionWriter for diesel::SqliteConnection {
+    fn write_in_transaction(
+        &mut self,
+        tenant: &str,
+        request: &WriteRequest,
+    ) -> Result<WriteOutcome, TxError> {
+        let conn = self;
+        // The caller holds SQLite's write lock (BEGIN IMMEDIATE), so no row lock is needed.
+        write_transaction!(
+            conn,
+            tenant,
+            request,
+            current_state_query!(tenant, request)
+                .first::<CurrentState>(conn)
+                .optional()?
+        )
+    }
+}
+
+/// Runs `attempt` again while it fails on a write conflict that a fresh
+/// transaction resolves (two first versions of one id, a deadlock, SQLite busy).
+pub(crate) fn retry_conflicts<T>(
+    mut attempt: impl FnMut() -> Result<T, TxError>,
+) -> Result<T, TxError> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match attempt() {
+            Err(TxError::Diesel(error))
+                if attempts < MAX_WRITE_ATTEMPTS && is_retryable(&error) =>
+            {
+                tracing::debug!(%error, attempts, "write conflict, retrying");
+            }
+            other => return other,
+        }
+    }
+}
+
 impl crate::Store {
     pub(crate) fn write_version(
         &self,
         tenant: &str,
         request: &WriteRequest,
     ) -> Result<WriteOutcome, StorageError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let result = match &self.pools {
-                crate::pool::Pools::Postgres(pool) => {
-                    let mut pooled = crate::pool::checkout(pool)?;
-                    let conn: &mut diesel::PgConnection = &mut pooled;
-                    // Row lock on the pointer: concurrent writers of one resource queue here.
-                    conn.transaction(|conn| {
-                        write_transaction!(
-                            conn,
-                            tenant,
-                            request,
-                            current_state_query!(tenant, request)
-                                .for_update()
-                                .first::<CurrentState>(conn)
-                                .optional()?
-                        )
-                    })
-                }
-                crate::pool::Pools::Sqlite(pool) => {
-                    // A poisoned lock only means another writer panicked; the database is intact.
-                    let _writer = self
-                        .sqlite_writer
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    let mut pooled = crate::pool::checkout(pool)?;
-                    let conn: &mut diesel::SqliteConnection = &mut pooled;
-                    // BEGIN IMMEDIATE takes the write lock up front, so two
-                    // writers never deadlock upgrading a read lock.
-                    conn.immediate_transaction(|conn| {
-                        write_transaction!(
-                            conn,
-                            tenant,
-                            request,
-                            current_state_query!(tenant, request)
-                                .first::<CurrentState>(conn)
-                                .optional()?
-                        )
-                    })
-                }
-            };
-            match result {
-                Ok(outcome) => return Ok(outcome),
-                Err(TxError::Unchanged) => return self.unchanged_delete(tenant, request),
-                Err(TxError::Storage(error)) => return Err(error),
-                Err(TxError::Diesel(error))
-                    if attempt < MAX_WRITE_ATTEMPTS && is_retryable(&error) =>
-                {
-                    tracing::debug!(%error, attempt, "write conflict, retrying");
-                }
-                Err(TxError::Diesel(error)) => return Err(database_error(error)),
+        let result = retry_conflicts(|| match &self.pools {
+            crate::pool::Pools::Postgres(pool) => {
+                let mut pooled = crate::pool::checkout(pool).map_err(TxError::Storage)?;
+                let conn: &mut diesel::PgConnection = &mut pooled;
+                conn.transaction(|conn| conn.write_in_transaction(tenant, request))
             }
+            crate::pool::Pools::Sqlite(pool) => {
+                let _writer = self.lock_sqlite_writer();
+                let mut pooled = crate::pool::checkout(pool).map_err(TxError::Storage)?;
+                let conn: &mut diesel::SqliteConnection = &mut pooled;
+                // BEGIN IMMEDIATE takes the write lock up front, so two
+                // writers never deadlock upgrading a read lock.
+                conn.immediate_transaction(|conn| conn.write_in_transaction(tenant, request))
+            }
+        });
+        match result {
+            Ok(outcome) => Ok(outcome),
+            Err(TxError::Unchanged) => self.unchanged_delete(tenant, request),
+            Err(TxError::Storage(error)) => Err(error),
+            Err(TxError::Diesel(error)) => Err(database_error(error)),
         }
+    }
+
+    /// Serialises SQLite writers in-process. A poisoned lock only means another
+    /// writer panicked; the database is intact.
+    pub(crate) fn lock_sqlite_writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.sqlite_writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A delete that found nothing to delete: report the current (deleted) version if any.

@@ -9,6 +9,7 @@ mod crud;
 mod errors;
 mod history;
 mod http_semantics;
+mod message_log_writes;
 mod operations;
 mod restart;
 mod v2_intake;

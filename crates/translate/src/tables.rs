@@ -71,8 +71,8 @@ pub struct Tables {
     pub segments: HashMap<String, SegmentRow>,
     /// Rows per segment, in file order.
     pub fields: HashMap<String, Vec<FieldRow>>,
-    vocabulary: HashMap<(String, String), VocabularyEntry>,
-    vocabulary_names: Vec<String>,
+    /// map name -> v2 code -> entry (nested so a lookup borrows instead of allocating).
+    vocabulary: HashMap<String, HashMap<String, VocabularyEntry>>,
     code_systems: HashMap<String, String>,
 }
 
@@ -117,24 +117,17 @@ impl Tables {
             let row = field_row(line, &cells, &segments)?;
             fields.entry(row.segment.clone()).or_default().push(row);
         }
-        let mut vocabulary = HashMap::new();
-        let mut vocabulary_names = Vec::new();
+        let mut vocabulary: HashMap<String, HashMap<String, VocabularyEntry>> = HashMap::new();
         for (line, cells) in rows("vocabulary.csv", VOCABULARY, 5)? {
-            let key = (cells[0].to_owned(), cells[1].to_owned());
             let entry = VocabularyEntry {
                 code: cells[2].to_owned(),
                 system: non_empty(cells[3]),
                 display: non_empty(cells[4]),
             };
-            if vocabulary.insert(key, entry).is_some() {
-                return Err(bad(
-                    "vocabulary.csv",
-                    line,
-                    "duplicate code in its map".into(),
-                ));
-            }
-            if !vocabulary_names.iter().any(|name| name == cells[0]) {
-                vocabulary_names.push(cells[0].to_owned());
+            let map = vocabulary.entry(cells[0].to_owned()).or_default();
+            if map.insert(cells[1].to_owned(), entry).is_some() {
+                let message = "duplicate code in its map".to_owned();
+                return Err(bad("vocabulary.csv", line, message));
             }
         }
         let code_systems = rows("codesystems.csv", CODE_SYSTEMS, 2)?
@@ -146,7 +139,6 @@ impl Tables {
             segments,
             fields,
             vocabulary,
-            vocabulary_names,
             code_systems,
         };
         tables.check_vocabulary_references()?;
@@ -155,11 +147,11 @@ impl Tables {
 
     /// The FHIR code for a v2 code in a vocabulary map.
     pub fn lookup(&self, map: &str, code: &str) -> Option<&VocabularyEntry> {
-        self.vocabulary.get(&(map.to_owned(), code.to_owned()))
+        self.vocabulary.get(map)?.get(code)
     }
 
     pub fn is_vocabulary(&self, name: &str) -> bool {
-        self.vocabulary_names.iter().any(|known| known == name)
+        self.vocabulary.contains_key(name)
     }
 
     /// A named v2 coding system's URI, if the table lists it.
@@ -283,5 +275,36 @@ fn bad(file: &'static str, line: usize, message: String) -> MappingError {
         file,
         line,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_tables_load() {
+        let tables = Tables::load().expect("tables load");
+        assert_eq!(
+            tables
+                .lookup("AdministrativeSex", "F")
+                .map(|e| e.code.as_str()),
+            Some("female")
+        );
+        assert!(tables.lookup("AdministrativeSex", "Z").is_none());
+        assert!(tables.events.contains_key("A08"));
+    }
+
+    #[test]
+    fn malformed_rows_are_errors_with_their_line() {
+        let error = rows("test.csv", "# comment\na,b\n1,2\n3\n", 2).expect_err("short row");
+        assert_eq!(error.to_string(), "test.csv line 4: 1 cells, expected 2");
+        let segments = HashMap::new();
+        let error = field_row(7, &["ZZZ", "1", "ST", "Patient.x", "1", "", ""], &segments)
+            .expect_err("no anchor");
+        assert!(
+            error.to_string().starts_with("fields.csv line 7"),
+            "{error}"
+        );
     }
 }

@@ -72,16 +72,16 @@ fn log(server: &TestServer, query: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn unsupported_adt_is_rejected_with_err_200(backend: Backend) {
+fn unsupported_type_is_rejected_with_err_200(backend: Backend) {
     let (server, mllp) = start(backend);
-    let acks = send_mllp(&mllp, &[adt_a08("MSG0001", "P1")]);
+    let oru = adt_a08("MSG0001", "P1").replace("ADT^A08^ADT_A01", "ORU^R01^ORU_R01");
+    let acks = send_mllp(&mllp, &[oru]);
     let ack = &acks[0];
     assert_eq!(field(ack, "MSA", 1), "AR", "{ack}");
     assert_eq!(field(ack, "MSA", 2), "MSG0001");
     assert!(field(ack, "ERR", 3).starts_with("200"), "{ack}");
     assert!(
-        // ER7 escapes the component separator inside text as \S\.
-        field(ack, "ERR", 8).contains(r"translation of ADT\S\A08 to FHIR is not yet supported"),
+        field(ack, "ERR", 8).contains("message type `ORU` is not translated to FHIR"),
         "{ack}"
     );
     let logged = log(&server, "");
@@ -89,7 +89,7 @@ fn unsupported_adt_is_rejected_with_err_200(backend: Backend) {
     assert_eq!(logged[0]["status"], "rejected");
     assert_eq!(logged[0]["sender"], "LAB^HOSP");
     assert_eq!(logged[0]["control_id"], "MSG0001");
-    assert_eq!(logged[0]["type"], "ADT^A08^ADT_A01");
+    assert_eq!(logged[0]["type"], "ORU^R01^ORU_R01");
     assert_eq!(logged[0]["ack"].as_str(), Some(ack.as_str()));
     assert_eq!(logged[0]["issues"][0]["code"], 200);
 }
@@ -179,7 +179,7 @@ fn http_post_returns_the_ack(backend: Backend) {
         assert_eq!(reply.status, 200, "{}", reply.text);
         assert_eq!(reply.header("content-type"), Some(ER7));
         assert_eq!(field(&reply.text, "MSA", 2), "HTTP1");
-        assert_eq!(field(&reply.text, "MSA", 1), "AR");
+        assert_eq!(field(&reply.text, "MSA", 1), "AA", "{}", reply.text);
     }
     let refused = send(
         "POST",
@@ -197,8 +197,8 @@ fn log_search_by_status_sender_and_type(backend: Backend) {
     let other = adt_a08("O1", "P1").replace("|LAB|HOSP|", "|PHARM|WEST|");
     let oru = adt_a08("R1", "P1").replace("ADT^A08^ADT_A01", "ORU^R01^ORU_R01");
     send_mllp(&mllp, &[adt_a08("A1", "P1"), other, oru]);
-    assert_eq!(log(&server, "?status=rejected").len(), 3);
-    assert_eq!(log(&server, "?status=accepted").len(), 0);
+    assert_eq!(log(&server, "?status=rejected").len(), 1);
+    assert_eq!(log(&server, "?status=accepted").len(), 2);
     let by_sender = log(&server, "?sender=PHARM%5EWEST");
     assert_eq!(by_sender.len(), 1);
     assert_eq!(by_sender[0]["control_id"], "O1");
@@ -238,6 +238,45 @@ fn replay_reruns_a_logged_message(backend: Backend) {
     missing.assert_outcome(404, "not-found");
 }
 
+/// The Patient id the translator gives the message's PID-3.
+fn patient_id(message: &str) -> String {
+    let translator = translate::V2ToFhir::new().expect("tables");
+    let parsed =
+        hl7v2::Message::parse(message.as_bytes(), &hl7v2::ParseOptions::default()).expect("parses");
+    let translated = translator.translate(&parsed).expect("translates");
+    let (_, id, _) = translated.resources().next().expect("a Patient");
+    id.to_owned()
+}
+
+fn adt_is_translated_committed_then_acknowledged(backend: Backend) {
+    let (server, mllp) = start(backend);
+    let first = adt_a08("T1", "P7");
+    let second = adt_a08("T2", "P7").replace("DOE^JANE", "DOE^JOAN");
+    let acks = send_mllp(&mllp, &[first.clone(), second]);
+    for ack in &acks {
+        assert_eq!(field(ack, "MSA", 1), "AA", "{ack}");
+    }
+    // EVN-2 has no mapping: reported as an ERR warning (severity W) on the AA.
+    assert!(acks[0].contains("EVN^1^2"), "{}", acks[0]);
+    assert_eq!(field(&acks[0], "ERR", 4), "W", "{}", acks[0]);
+    let id = patient_id(&first);
+    let read = get(&format!("{}/Patient/{id}", server.base));
+    assert_eq!(read.status, 200, "{}", read.text);
+    let patient = read.json();
+    assert_eq!(
+        patient["name"][0]["given"][0], "JOAN",
+        "the later A08 updated it"
+    );
+    assert_eq!(patient["meta"]["versionId"], "2");
+    let logged = log(&server, "");
+    assert_eq!(logged[0]["status"], "accepted");
+    assert!(
+        logged[0]["issues"].to_string().contains("EVN[1]-2"),
+        "{}",
+        logged[0]
+    );
+}
+
 fn mllp_counters_are_exported(backend: Backend) {
     let (server, mllp) = start(backend);
     send_mllp(&mllp, &[adt_a08("M1", "P1")]);
@@ -250,7 +289,8 @@ fn mllp_counters_are_exported(backend: Backend) {
 }
 
 on_both_backends!(
-    unsupported_adt_is_rejected_with_err_200,
+    unsupported_type_is_rejected_with_err_200,
+    adt_is_translated_committed_then_acknowledged,
     retransmission_replays_the_first_ack,
     reused_control_id_is_processed_and_flagged,
     garbage_is_answered_or_closed_and_others_keep_working,

@@ -260,7 +260,7 @@ impl V2ToFhir {
         ctx: &mut Ctx<'_>,
         segment: &Segment<'_>,
         sequence: usize,
-        mut draft: Option<&mut Draft>,
+        draft: Option<&mut Draft>,
     ) -> Result<(), Rejection> {
         let name = segment.name();
         let rows = self
@@ -292,7 +292,7 @@ impl V2ToFhir {
                 });
             }
         }
-        let Some(draft) = draft.as_deref_mut() else {
+        let Some(draft) = draft else {
             return Ok(());
         };
         for row in rows {

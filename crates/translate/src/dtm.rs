@@ -11,6 +11,8 @@
 
 use std::fmt::Write;
 
+use fhir_core::temporal::days_in_month;
+
 /// A value that is not a valid v2 date/time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{text}` is not a valid HL7 v2 date/time: {why}")]
@@ -73,7 +75,7 @@ impl V2DateTime {
                 return Err(fail("month out of range"));
             }
             if let Some(day) = day {
-                if day == 0 || day > days_in_month(year, month) {
+                if day == 0 || day > days_in_month(i64::from(year), month) {
                     return Err(fail("day out of range"));
                 }
             }
@@ -166,15 +168,6 @@ fn parse_offset(text: &str) -> Option<String> {
         return None;
     }
     Some(format!("{sign}{hours:02}:{minutes:02}"))
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        _ => 31,
-    }
 }
 
 #[cfg(test)]

@@ -156,7 +156,7 @@ mod tests {
     #[test]
     fn unsupported_events_are_ar_issues_at_msh_9_2() {
         let text = A08.replace("ADT^A08^ADT_A01", "ADT^A40^ADT_A39");
-        let issues = run(&text).err().expect("rejected");
+        let issues = run(&text).expect_err("rejected");
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].code, ErrorCode::UnsupportedEventCode);
         assert_eq!(issues[0].severity, Severity::Error);
@@ -169,7 +169,7 @@ mod tests {
     #[test]
     fn content_errors_are_ae_issues_at_the_field() {
         let text = A08.replace("19800101", "19801301");
-        let issues = run(&text).err().expect("rejected");
+        let issues = run(&text).expect_err("rejected");
         assert_eq!(issues[0].code, ErrorCode::DataType);
         let location = issues[0].location.as_ref().expect("location");
         assert_eq!(

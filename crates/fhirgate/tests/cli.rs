@@ -1,26 +1,10 @@
 //! The CLI tools, run as the real binary.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod cli_support;
 
-fn fhirgate(args: &[&str], stdin: &[u8]) -> Output {
-    let profiles = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fhir-profiles");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fhirgate"))
-        .args(args)
-        .env("FHIRGATE_PROFILES", profiles)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fhirgate runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("output")
-}
+use std::process::Output;
+
+use cli_support::fhirgate;
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

@@ -1,26 +1,12 @@
 //! `fhirgate translate`, run as the real binary.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod cli_support;
+
+use std::process::Output;
+
+use cli_support::fhirgate;
 
 use serde_json::Value;
-
-fn fhirgate(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fhirgate"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fhirgate runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("output")
-}
 
 const A08: &str =
     "MSH|^~\\&|LAB|HOSP|GATE|HUB|20240101120000+0100||ADT^A08^ADT_A01|MSG001|P|2.5.1\r\

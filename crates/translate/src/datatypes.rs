@@ -150,21 +150,31 @@ pub(crate) fn identifier(
     let (system, namespace) = assigning_authority(ctx, at, value, 4);
     let type_code = ctx.component(at, value, 5).or(type_code.map(str::to_owned));
     let period = period(ctx, at, value, 7, 8);
+    Some(identifier_json(type_code, system, id, period, namespace))
+}
+
+/// An Identifier: type code from table 0203, system, value, period, assigner's name.
+fn identifier_json(
+    type_code: Option<String>,
+    system: Option<String>,
+    value: String,
+    period: Option<Json>,
+    assigner: Option<String>,
+) -> Json {
+    let type_concept = type_code.map(|code| {
+        json!({"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/v2-0203",
+            "code": code
+        }]})
+    });
     object(vec![
-        (
-            "type",
-            type_code.map(|code| {
-                json!({"coding": [{
-                    "system": "http://terminology.hl7.org/CodeSystem/v2-0203",
-                    "code": code
-                }]})
-            }),
-        ),
+        ("type", type_concept),
         ("system", string(system)),
-        ("value", Some(Json::String(id))),
+        ("value", Some(Json::String(value))),
         ("period", period),
-        ("assigner", namespace.map(|ns| json!({ "display": ns }))),
+        ("assigner", assigner.map(|name| json!({ "display": name }))),
     ])
+    .unwrap_or(Json::Null)
 }
 
 /// The system URI and namespace id of an HD component.
@@ -621,28 +631,13 @@ fn reference(
     }
     let (system, namespace) = assigning_authority(ctx, at, value, 9);
     let type_code = ctx.component(at, value, 13);
-    let identifier = id.map(|id| {
-        object(vec![
-            (
-                "type",
-                type_code.map(|code| {
-                    json!({"coding": [{
-                        "system": "http://terminology.hl7.org/CodeSystem/v2-0203",
-                        "code": code
-                    }]})
-                }),
-            ),
-            ("system", string(system)),
-            ("value", Some(Json::String(id))),
-            ("assigner", namespace.map(|ns| json!({ "display": ns }))),
-        ])
-    });
+    let identifier = id.map(|id| identifier_json(type_code, system, id, None, namespace));
     if identifier.is_none() && display.is_empty() {
         return None;
     }
     object(vec![
         ("type", target_type.map(|t| Json::String(t.to_owned()))),
-        ("identifier", identifier.flatten()),
+        ("identifier", identifier),
         (
             "display",
             (!display.is_empty()).then(|| Json::String(display.join(" "))),

@@ -10,7 +10,7 @@ use anyhow::Context;
 use hl7v2::ParseOptions;
 use translate::{Rejection, V2ToFhir};
 
-use super::read_input;
+use super::inputs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -48,15 +48,9 @@ fn v2_to_fhir(
 ) -> anyhow::Result<ExitCode> {
     let translator = V2ToFhir::new().context("cannot load the v2 -> FHIR mapping tables")?;
     let options = ParseOptions::default();
-    let inputs: Vec<Option<&PathBuf>> = if files.is_empty() {
-        vec![None]
-    } else {
-        files.iter().map(Some).collect()
-    };
     let mut all_ok = true;
-    for file in inputs {
-        let bytes = read_input(file.map(PathBuf::as_path))?;
-        let name = file.map_or_else(|| "stdin".to_owned(), |f| f.display().to_string());
+    for input in inputs(files) {
+        let (name, bytes) = input?;
         let split = match hl7v2::split_messages(&bytes, &options) {
             Ok(split) => split,
             Err(error) => {

@@ -33,17 +33,18 @@ impl V2Translator for V2ToFhirTranslator {
 }
 
 fn translation(translated: Translated) -> Translation {
+    let warnings = translated.unmapped.iter().map(warning).collect();
     let writes = translated
-        .resources()
-        .map(|(kind, id, resource)| WriteRequest {
-            resource_type: kind.to_owned(),
-            id: id.to_owned(),
+        .into_resources()
+        .into_iter()
+        .map(|(resource_type, id, resource)| WriteRequest {
+            resource_type,
+            id,
             method: WriteMethod::Put,
             precondition: Precondition::None,
-            resource: Some(resource.clone()),
+            resource: Some(resource),
         })
         .collect();
-    let warnings = translated.unmapped.iter().map(warning).collect();
     Translation { writes, warnings }
 }
 

@@ -41,6 +41,27 @@ impl Translated {
     }
 }
 
+impl Translated {
+    /// `(resource type, id, resource)` of each entry, moved out of the Bundle.
+    pub fn into_resources(self) -> Vec<(String, String, Json)> {
+        let Json::Object(mut bundle) = self.bundle else {
+            return Vec::new();
+        };
+        let Some(Json::Array(entries)) = bundle.remove("entry") else {
+            return Vec::new();
+        };
+        entries
+            .into_iter()
+            .filter_map(|mut entry| {
+                let resource = entry.get_mut("resource")?.take();
+                let kind = resource.get("resourceType")?.as_str()?.to_owned();
+                let id = resource.get("id")?.as_str()?.to_owned();
+                Some((kind, id, resource))
+            })
+            .collect()
+    }
+}
+
 /// HL7 v2 -> FHIR R4 translator; holds the parsed mapping tables. Cheap to share.
 #[derive(Debug, Clone)]
 pub struct V2ToFhir {

@@ -12,5 +12,6 @@ mod http_semantics;
 mod message_log_writes;
 mod operations;
 mod restart;
+mod two_stores;
 mod v2_intake;
 mod validation;

@@ -3,7 +3,8 @@
 //! `pool` opens either backend and holds the macro that runs one body of
 //! diesel code against it (see there for why we use blocking diesel in a
 //! pool rather than diesel-async); `schema` and `rows` describe the tables;
-//! `versions` implements writes (one transaction per version), reads and
+//! `versions` implements writes (one transaction per version; on PostgreSQL first
+//! the single-statement optimistic path in `pg_write`), reads and
 //! history; `message_log` implements `gateway::v2_intake::MessageLog` (raw HL7 v2
 //! messages, retransmissions, ACKs sent); `migrate` applies the SQL migrations embedded in the binary.
 //! [`Store`] implements `gateway::Storage`, the only interface the rest of
@@ -13,6 +14,7 @@
 pub mod admin;
 mod message_log;
 mod migrate;
+mod pg_write;
 mod pool;
 mod rows;
 mod schema;

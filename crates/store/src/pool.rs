@@ -53,7 +53,21 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
     }
 }
 
+/// libpq tries a GSSAPI-encrypted session first unless told otherwise; that costs a
+/// round trip per connection and, when the process exits while r2d2 is still opening
+/// connections in the background, aborts in the Kerberos library's exit handlers
+/// (seen in tests). Operators who use GSSAPI encryption name `gssencmode` themselves.
+fn without_gss_by_default(url: &str) -> String {
+    if url.contains("gssencmode=") {
+        url.to_owned()
+    } else {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}gssencmode=disable")
+    }
+}
+
 pub fn postgres(url: &str, options: &PoolOptions) -> Result<PgPool, StorageError> {
+    let url = without_gss_by_default(url);
     Pool::builder()
         .max_size(options.max_connections)
         .min_idle(Some(2))

@@ -21,7 +21,7 @@ const MAX_WRITE_ATTEMPTS: u32 = 8;
 /// The state of the current-version pointer that a write looks at.
 #[derive(Debug, Clone, Copy, Queryable)]
 pub struct CurrentState {
-    version: i64,
+    pub version: i64,
     last_updated: i64,
     deleted: bool,
 }
@@ -239,6 +239,16 @@ impl crate::Store {
         tenant: &str,
         request: &WriteRequest,
     ) -> Result<WriteOutcome, StorageError> {
+        if let crate::pool::Pools::Postgres(pool) = &self.pools {
+            if let Some(result) = optimistic_postgres_write(pool, tenant, request) {
+                return match result {
+                    Ok(outcome) => Ok(outcome),
+                    Err(TxError::Unchanged) => self.unchanged_delete(tenant, request),
+                    Err(TxError::Storage(error)) => Err(error),
+                    Err(TxError::Diesel(error)) => Err(database_error(error)),
+                };
+            }
+        }
         let result = retry_conflicts(|| match &self.pools {
             crate::pool::Pools::Postgres(pool) => {
                 let mut pooled = crate::pool::checkout(pool).map_err(TxError::Storage)?;
@@ -412,6 +422,28 @@ impl crate::Store {
             next_before_seq,
         })
     }
+}
+
+/// The fast path (see `pg_write`): `None` when it kept losing races or hit a
+/// retryable conflict, and the locking transaction should take over.
+fn optimistic_postgres_write(
+    pool: &crate::pool::PgPool,
+    tenant: &str,
+    request: &WriteRequest,
+) -> Option<Result<WriteOutcome, TxError>> {
+    let mut pooled = match crate::pool::checkout(pool) {
+        Ok(pooled) => pooled,
+        Err(error) => return Some(Err(TxError::Storage(error))),
+    };
+    for _ in 0..crate::pg_write::OPTIMISTIC_ATTEMPTS {
+        match crate::pg_write::try_write(&mut pooled, tenant, request) {
+            Ok(crate::pg_write::Attempt::Written(outcome)) => return Some(Ok(outcome)),
+            Ok(crate::pg_write::Attempt::LostRace) => {}
+            Err(TxError::Diesel(error)) if is_retryable(&error) => return None,
+            Err(error) => return Some(Err(error)),
+        }
+    }
+    None
 }
 
 fn is_retryable(error: &DieselError) -> bool {

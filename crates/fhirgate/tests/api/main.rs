@@ -11,6 +11,8 @@ mod history;
 mod http_semantics;
 mod message_log_writes;
 mod operations;
+mod process;
 mod restart;
+mod two_stores;
 mod v2_intake;
 mod validation;

@@ -1,65 +1,10 @@
 //! The real binary: data survives a graceful restart and a kill -9.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use serde_json::json;
 
 use crate::on_both_backends;
+use crate::process::{signal, start};
 use crate::support::{get, put, Backend, TestDatabase};
-
-struct Process {
-    child: Child,
-    base: String,
-}
-
-fn start(database_url: &str) -> Process {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fhirgate"))
-        .args([
-            "serve",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--mllp-addr",
-            "127.0.0.1:0",
-            "--database-url",
-            database_url,
-        ])
-        .arg("--profiles")
-        .arg(crate::support::profiles_dir())
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fhirgate starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = Vec::new();
-    let base = loop {
-        let line = lines
-            .next()
-            .unwrap_or_else(|| {
-                panic!(
-                    "fhirgate exited before printing its address:\n{}",
-                    seen.join("\n")
-                )
-            })
-            .expect("log line");
-        seen.push(line.clone());
-        if let Some(at) = line.find("http=http://") {
-            let rest = &line[at + "http=".len()..];
-            break rest.split_whitespace().next().unwrap_or("").to_owned();
-        }
-    };
-    // Keep draining the log so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Process { child, base }
-}
-
-fn signal(process: &mut Process, signal: i32) {
-    let pid = i32::try_from(process.child.id()).expect("pid");
-    // SAFETY: sending a signal to our own child process.
-    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
-}
 
 fn data_survives_restart_and_kill(backend: Backend) {
     let (_database, url) = TestDatabase::new(backend);

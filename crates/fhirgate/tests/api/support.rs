@@ -9,7 +9,9 @@ use fhirgate::Application;
 use serde_json::Value;
 
 pub const POSTGRES_URL_ENV: &str = "FHIRGATE_TEST_POSTGRES_URL";
-pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// Loopback without TLS: a test process exits while r2d2 may still be opening
+/// connections in the background, and OpenSSL's exit handlers then crash that thread.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable";
 
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {

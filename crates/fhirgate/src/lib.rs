@@ -54,7 +54,11 @@ impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let (store, url) = open_store(&settings)?;
         let store = Arc::new(store);
-        let intake = web::Data::new(V2Intake::new(store.clone(), settings.retransmission_window));
+        let intake = V2Intake::new(store.clone(), settings.retransmission_window).with_in_flight(
+            settings.in_flight_wait,
+            gateway::v2_intake::DEFAULT_ABANDONED_AFTER,
+        );
+        let intake = web::Data::new(intake);
         let storage: Arc<dyn Storage> = store;
         let validator =
             validation::build_validator(&settings.profiles, &settings.enforced_profiles)?;
@@ -71,7 +75,7 @@ impl Application {
         let mllp = mllp_listener::start_now(
             &settings.mllp_addr,
             intake.get_ref().clone(),
-            mllp::ServerConfig::default(),
+            settings.mllp_server.clone(),
             mllp_shutdown.clone(),
         )?;
         metrics

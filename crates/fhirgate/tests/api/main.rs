@@ -11,5 +11,7 @@ mod history;
 mod http_semantics;
 mod operations;
 mod restart;
+mod v2_bad_input;
+mod v2_in_flight;
 mod v2_intake;
 mod validation;

@@ -116,23 +116,15 @@ fn copy_of_an_unanswered_message_gets_no_ack_then_the_first_one(backend: Backend
     let message = adt_a08("IN-FLIGHT", "P1");
     // Another process has logged this message and is still working on it.
     let other = cluster.other_process();
-    let begun = other
-        .begin(
-            "default",
-            &entry_for(&message, "IN-FLIGHT", Micros::now()),
-            bounds_now(),
-        )
-        .expect("begin");
+    let begin_now = || {
+        let entry = entry_for(&message, "IN-FLIGHT", Micros::now());
+        other.begin("default", &entry, bounds_now()).expect("begin")
+    };
+    let begun = begin_now();
     let Begun::New { id, .. } = begun else {
         panic!("expected a new entry, got {begun:?}")
     };
-    let again = other
-        .begin(
-            "default",
-            &entry_for(&message, "IN-FLIGHT", Micros::now()),
-            bounds_now(),
-        )
-        .expect("begin again");
+    let again = begin_now();
     assert_eq!(again, Begun::InFlight { id });
 
     // This gateway waits for it, in vain, and answers nothing.

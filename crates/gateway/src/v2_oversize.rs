@@ -5,7 +5,7 @@
 //! message, and the edge closes the connection.
 
 use hl7v2::{build_ack, AckCode, AckIssue, AckRequest, ErrorCode, Message, ParseOptions, Severity};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::time::Micros;
 use crate::v2_intake::{
@@ -27,7 +27,13 @@ impl V2Intake {
         limit: usize,
     ) -> Result<IntakeOutcome, GatewayError> {
         let received_at = Micros::now();
-        let msh = Message::parse(first_line(head), &ParseOptions::default()).ok();
+        // A head without its terminator was cut at the limit: its last field (maybe
+        // MSH-10) could be cut too, and an ACK naming the wrong control id is worse
+        // than none.
+        let whole_segment = head.ends_with(b"\r") || head.ends_with(b"\n");
+        let msh = whole_segment
+            .then(|| Message::parse(first_line(head), &ParseOptions::default()).ok())
+            .flatten();
         let (sender, control_id, message_type) =
             msh.as_ref().map(header_fields).unwrap_or_default();
         let mut flags = vec![FLAG_OVERSIZE.to_owned()];
@@ -59,36 +65,26 @@ impl V2Intake {
                  it was not processed"
             ),
         };
-        let issues = Value::Array(vec![issue_json(&issue)]);
+        let mut issues = vec![issue_json(&issue)];
         let request = AckRequest {
             code: AckCode::Reject,
             control_id: ack_control_id(log_id),
             timestamp: hl7_timestamp(received_at),
             issues: vec![issue],
         };
-        let built = msh.as_ref().map(|msh| build_ack(msh, &request));
-        let (ack, outcome) = match built {
-            Some(Ok(ack)) => {
-                let ack = ack.to_bytes();
-                let outcome = IntakeOutcome::Ack {
-                    log_id,
-                    ack: ack.clone(),
-                };
-                (Some(ack), outcome)
+        let (ack, outcome) = match oversize_ack(msh.as_ref(), whole_segment, head.len(), &request) {
+            Ok(ack) => (Some(ack.clone()), IntakeOutcome::Ack { log_id, ack }),
+            Err(why) => {
+                let reason =
+                    format!("message over the MLLP frame limit cannot be acknowledged: {why}");
+                issues.push(json!({"severity": "E", "message": reason}));
+                (None, IntakeOutcome::NoAck { log_id, reason })
             }
-            Some(Err(error)) => (
-                None,
-                no_ack(log_id, format!("cannot build the AR: {error}")),
-            ),
-            None => (
-                None,
-                no_ack(log_id, "no readable MSH segment at its start".to_owned()),
-            ),
         };
         let completion = Completion {
             status: LogStatus::Rejected,
             ack,
-            issues,
+            issues: Value::Array(issues),
             writes: vec![],
         };
         self.log().complete(self.tenant(), log_id, &completion)?;
@@ -96,9 +92,20 @@ impl V2Intake {
     }
 }
 
-fn no_ack(log_id: i64, why: String) -> IntakeOutcome {
-    IntakeOutcome::NoAck {
-        log_id,
-        reason: format!("message over the MLLP frame limit cannot be acknowledged: {why}"),
+/// The AR for an oversize message, or why none can name it.
+fn oversize_ack(
+    msh: Option<&Message<'_>>,
+    whole_segment: bool,
+    head_len: usize,
+    request: &AckRequest,
+) -> Result<Vec<u8>, String> {
+    match msh {
+        Some(msh) => build_ack(msh, request)
+            .map(|ack| ack.to_bytes())
+            .map_err(|error| format!("cannot build the AR: {error}")),
+        None if whole_segment => Err("no readable MSH segment at its start".to_owned()),
+        None => Err(format!(
+            "its first segment is longer than the {head_len} bytes kept"
+        )),
     }
 }

@@ -112,27 +112,47 @@ fn oversize_frame_gets_an_ar_naming_the_limit(backend: Backend) {
     assert_eq!(metric(&server, "fhirgate_mllp_frames_rejected_total"), 1);
 }
 
-fn oversize_frame_without_msh_closes_only_its_connection(backend: Backend) {
+fn oversize_frame_without_a_whole_msh_closes_only_its_connection(backend: Backend) {
+    const SMALL_LIMIT: usize = 64;
     let (server, mllp) = start_with(backend, |settings| {
-        settings.mllp_server.max_frame_size = LIMIT;
+        settings.mllp_server.max_frame_size = SMALL_LIMIT;
     });
-    let mut stream = connect(&mllp);
-    stream
-        .write_all(&frame(&vec![b'Z'; LIMIT * 4]))
-        .expect("write");
-    assert!(closed_without_reply(&mut stream));
-    let acks = send_mllp(&mllp, &[adt_a08("AFTER2", "P1")]);
-    assert_eq!(field(&acks[0], "MSA", 2), "AFTER2");
+    // No MSH at all, then an MSH longer than the limit: its MSH-10 could be cut, so
+    // no ACK may name it.
+    let long_msh = adt_a08("A-CONTROL-ID-BEYOND-THE-LIMIT", "P1");
+    for payload in [vec![b'Z'; SMALL_LIMIT * 4], long_msh.into_bytes()] {
+        let mut stream = connect(&mllp);
+        stream.write_all(&frame(&payload)).expect("write");
+        assert!(closed_without_reply(&mut stream));
+    }
+    let small = "MSH|^~\\&|LAB|HOSP|GW|FAC|||ADT^A08|S1|P|2.5.1\r";
+    assert!(small.len() <= SMALL_LIMIT);
+    let acks = send_mllp(&mllp, &[small.to_owned()]);
+    assert_eq!(field(&acks[0], "MSA", 2), "S1");
     let logged = log(&server, "?_count=10");
-    let headless = logged
-        .iter()
-        .find(|entry| entry["control_id"] == "")
-        .expect("the oversize frame is logged");
-    assert_eq!(headless["status"], "rejected");
-    assert_eq!(headless["ack"], serde_json::Value::Null);
+    assert_eq!(logged.len(), 3, "{logged:?}");
+    for headless in &logged[1..] {
+        assert_eq!(headless["status"], "rejected", "{headless}");
+        assert_eq!(headless["ack"], serde_json::Value::Null, "{headless}");
+        assert_eq!(
+            headless["flags"],
+            serde_json::json!(["oversize", "unparseable"])
+        );
+        assert_eq!(headless["control_id"], "", "{headless}");
+    }
+    // Newest first: the cut MSH, then the Zs.
+    assert_eq!(logged[1]["issues"][0]["code"], 207);
+    let cut = logged[1]["issues"][1]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(cut.contains("longer than the 64 bytes kept"), "{cut}");
     assert_eq!(
-        headless["flags"],
-        serde_json::json!(["oversize", "unparseable"])
+        get(&format!(
+            "{}/hl7v2/messages/{}",
+            server.root, logged[2]["id"]
+        ))
+        .json()["raw"],
+        "Z".repeat(SMALL_LIMIT)
     );
 }
 
@@ -244,7 +264,7 @@ fn stalled_client_is_closed_while_others_are_served(backend: Backend) {
 
 on_both_backends!(
     oversize_frame_gets_an_ar_naming_the_limit,
-    oversize_frame_without_msh_closes_only_its_connection,
+    oversize_frame_without_a_whole_msh_closes_only_its_connection,
     message_without_msh_closes_the_connection_and_is_logged,
     bad_delimiters_close_the_connection_with_a_logged_reason,
     truncated_frame_is_counted_and_never_acknowledged,

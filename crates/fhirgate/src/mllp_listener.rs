@@ -9,6 +9,7 @@ use anyhow::Context;
 use bytes::Bytes;
 use futures_util::FutureExt;
 use gateway::v2_intake::{IntakeOutcome, V2Intake};
+use gateway::GatewayError;
 use mllp::{
     CancellationToken, CodecError, HandlerOutcome, MllpHandler, MllpMetrics, MllpServer, PeerInfo,
     ServerConfig,
@@ -26,34 +27,48 @@ impl MllpHandler for IntakeHandler {
     async fn handle(&self, frame: Bytes, peer: PeerInfo) -> HandlerOutcome {
         let intake = self.intake.clone();
         let processed = tokio::task::spawn_blocking(move || intake.ingest(&frame)).await;
-        match processed {
-            Ok(Ok(IntakeOutcome::Ack { ack, .. })) => HandlerOutcome::Reply(Bytes::from(ack)),
-            Ok(Ok(IntakeOutcome::NoAck { log_id, reason })) => {
-                tracing::warn!(peer = %peer.addr, log_id, %reason, "HL7 v2 message cannot be acknowledged; closing");
-                HandlerOutcome::Close { reason }
-            }
-            // Nothing was committed, so no ACK may be sent (promise 1): closing makes the
-            // sender retransmit once the database is back.
-            Ok(Err(error)) => {
-                tracing::error!(peer = %peer.addr, %error, "HL7 v2 intake failed; closing");
-                HandlerOutcome::Close {
-                    reason: error.to_string(),
-                }
-            }
-            Err(error) => {
-                tracing::error!(peer = %peer.addr, %error, "HL7 v2 intake task failed; closing");
-                HandlerOutcome::Close {
-                    reason: error.to_string(),
-                }
-            }
-        }
+        answer(processed, &peer)
     }
 
-    fn on_frame_error(&self, error: &CodecError, peer: &PeerInfo) -> Option<Bytes> {
-        // The codec drops an oversize or badly ended frame without keeping its MSH, so no
-        // ACK could carry the MSA-2 the sender needs; the reason is logged instead.
-        tracing::warn!(peer = %peer.addr, %error, "bad MLLP frame dropped");
-        None
+    async fn on_frame_error(&self, error: &CodecError, peer: &PeerInfo) -> Option<HandlerOutcome> {
+        let CodecError::FrameTooLarge { head, len, max, .. } = error else {
+            // A badly ended frame is gone: nothing of it is kept, so nothing can name
+            // it. The server logged it; the connection goes on with the next frame.
+            tracing::warn!(peer = %peer.addr, %error, "bad MLLP frame dropped");
+            return None;
+        };
+        let (intake, head, len, max) = (self.intake.clone(), head.clone(), *len, *max);
+        let processed =
+            tokio::task::spawn_blocking(move || intake.reject_oversize(&head, len, max)).await;
+        Some(answer(processed, peer))
+    }
+}
+
+/// The reply for an intake result: the committed ACK, or a close with its reason.
+fn answer(
+    processed: Result<Result<IntakeOutcome, GatewayError>, tokio::task::JoinError>,
+    peer: &PeerInfo,
+) -> HandlerOutcome {
+    match processed {
+        Ok(Ok(IntakeOutcome::Ack { ack, .. })) => HandlerOutcome::Reply(Bytes::from(ack)),
+        Ok(Ok(IntakeOutcome::NoAck { log_id, reason })) => {
+            tracing::warn!(peer = %peer.addr, log_id, %reason, "HL7 v2 message cannot be acknowledged; closing");
+            HandlerOutcome::Close { reason }
+        }
+        // Nothing was committed, so no ACK may be sent (promise 1): closing makes the
+        // sender retransmit once the database is back.
+        Ok(Err(error)) => {
+            tracing::error!(peer = %peer.addr, %error, "HL7 v2 intake failed; closing");
+            HandlerOutcome::Close {
+                reason: error.to_string(),
+            }
+        }
+        Err(error) => {
+            tracing::error!(peer = %peer.addr, %error, "HL7 v2 intake task failed; closing");
+            HandlerOutcome::Close {
+                reason: error.to_string(),
+            }
+        }
     }
 }
 

@@ -6,7 +6,8 @@
 //! that maps every failure to a FHIR issue type and HTTP status; `resource`
 //! holds the checks every incoming body passes and sets the server-owned
 //! `id`/`meta` fields; `use_cases` ties them together; `v2_intake` ingests
-//! HL7 v2 messages through the message log (log, translate, commit, then ACK).
+//! HL7 v2 messages through the message log (log, translate, commit, then ACK), and
+//! `v2_oversize` logs and rejects those over the MLLP frame limit.
 //! Nothing here knows about actix or diesel, so the HTTP and MLLP edges share
 //! the same rules.
 
@@ -16,6 +17,7 @@ pub mod storage;
 pub mod time;
 pub mod use_cases;
 pub mod v2_intake;
+pub mod v2_oversize;
 
 pub use error::GatewayError;
 pub use storage::{

@@ -25,6 +25,14 @@ use crate::GatewayError;
 
 /// How long a (sender, control id, content) triple is remembered as a retransmission.
 pub const DEFAULT_RETRANSMISSION_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long a copy of a message still being processed waits for the first one's ACK.
+/// Shorter than a sender's usual ACK timeout (30–60 s), so the sender sees the close
+/// and retransmits instead of timing out on us.
+pub const DEFAULT_IN_FLIGHT_WAIT: Duration = Duration::from_secs(15);
+/// After this long unanswered, an entry is taken as abandoned (its process died
+/// between `begin` and `complete`), and a copy of its message is processed anew.
+/// Far above any real processing time, so a slow first copy is never applied twice.
+pub const DEFAULT_ABANDONED_AFTER: Duration = Duration::from_secs(5 * 60);
 /// Flag on a log entry whose control id this sender already used for different content.
 pub const FLAG_CONTROL_ID_REUSED: &str = "control-id-reused";
 /// Flag on a log entry made by `$replay` of an earlier entry.
@@ -108,6 +116,18 @@ pub enum Begun {
     New { id: i64, control_id_reused: bool },
     /// The same message was answered within the window; its counter was incremented.
     Retransmission(Box<LogEntry>),
+    /// The same message is still being processed (entry `id`, unanswered, received
+    /// after the abandonment cut-off); nothing was written. Ask again later.
+    InFlight { id: i64 },
+}
+
+/// The time bounds [`MessageLog::begin`] works with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BeginBounds {
+    /// Answered entries received at or after this are retransmission candidates.
+    pub window_start: Micros,
+    /// Unanswered entries received before this are abandoned and hold nothing back.
+    pub abandoned_before: Micros,
 }
 
 /// The end of processing, committed atomically.
@@ -133,14 +153,18 @@ pub struct LogQuery {
 
 /// The message log. Implemented by `store::Store`; every method is blocking.
 pub trait MessageLog: Send + Sync + 'static {
-    /// In one transaction: if an answered entry with this sender, control id and hash was
-    /// received at or after `window_start` (and `entry.replay_of` is `None`), count the
-    /// retransmission and return it; otherwise insert `entry` as `received`.
+    /// In one transaction, serialised with every other `begin` for the same tenant,
+    /// sender and control id (across processes sharing the database): if an answered
+    /// entry with this sender, control id and hash was received at or after
+    /// `bounds.window_start` (and `entry.replay_of` is `None`), count the retransmission
+    /// and return it; if an unanswered one was received at or after
+    /// `bounds.abandoned_before`, return [`Begun::InFlight`] and write nothing;
+    /// otherwise insert `entry` as `received`.
     fn begin(
         &self,
         tenant: &str,
         entry: &NewLogEntry,
-        window_start: Micros,
+        bounds: BeginBounds,
     ) -> Result<Begun, StorageError>;
 
     /// Applies the writes and records status, issues and ACK, in one transaction.
@@ -182,6 +206,8 @@ pub struct V2Intake {
     validator: Option<Arc<dyn ResourceValidator>>,
     tenant: String,
     window: Duration,
+    in_flight_wait: Duration,
+    abandoned_after: Duration,
 }
 
 impl V2Intake {
@@ -192,7 +218,18 @@ impl V2Intake {
             validator: None,
             tenant: crate::use_cases::DEFAULT_TENANT.to_owned(),
             window,
+            in_flight_wait: DEFAULT_IN_FLIGHT_WAIT,
+            abandoned_after: DEFAULT_ABANDONED_AFTER,
         }
+    }
+
+    /// How long a copy of an in-flight message waits for its ACK, and after how long
+    /// an unanswered entry counts as abandoned. `abandoned_after` is raised to at
+    /// least `wait`, so a waiting copy never takes over a live first one.
+    pub fn with_in_flight(mut self, wait: Duration, abandoned_after: Duration) -> Self {
+        self.in_flight_wait = wait;
+        self.abandoned_after = abandoned_after.max(wait);
+        self
     }
 
     pub fn with_translator(mut self, translator: Arc<dyn V2Translator>) -> Self {
@@ -258,11 +295,10 @@ impl V2Intake {
             flags,
             replay_of,
         };
-        let window = i64::try_from(self.window.as_micros()).unwrap_or(i64::MAX);
-        let window_start = Micros(received_at.0.saturating_sub(window));
-        let log_id = match self.log.begin(&self.tenant, &entry, window_start)? {
+        let log_id = match self.begin_or_wait(&entry)? {
             Begun::Retransmission(first) => return Ok(replayed(*first)),
             Begun::New { id, .. } => id,
+            Begun::InFlight { id } => return Err(self.still_in_flight(id)),
         };
         let request = AckRequest {
             code: AckCode::Accept,
@@ -300,6 +336,38 @@ impl V2Intake {
         self.log.complete(&self.tenant, log_id, &completion)?;
         let ack = completion.ack.unwrap_or_default();
         Ok(IntakeOutcome::Ack { log_id, ack })
+    }
+
+    /// Answering nothing is safe: the sender retransmits, and by then the first copy's
+    /// ACK is committed and replayed (promise 5: never applied twice).
+    pub(crate) fn still_in_flight(&self, id: i64) -> GatewayError {
+        GatewayError::Conflict(format!(
+            "the same message (sender, control id and content) is still being processed \
+             as log entry {id} after waiting {:?}; retransmit it later",
+            self.in_flight_wait
+        ))
+    }
+
+    /// `begin`, asked again while the same message is in flight elsewhere, until it is
+    /// answered (then this copy is a retransmission) or `in_flight_wait` runs out.
+    /// Polling, because the first copy may be in another process.
+    pub(crate) fn begin_or_wait(&self, entry: &NewLogEntry) -> Result<Begun, GatewayError> {
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            let now = Micros::now();
+            let bounds = BeginBounds {
+                window_start: Micros(now.0.saturating_sub(micros(self.window))),
+                abandoned_before: Micros(now.0.saturating_sub(micros(self.abandoned_after))),
+            };
+            let begun = self.log.begin(&self.tenant, entry, bounds)?;
+            let waited = started.elapsed();
+            if !matches!(begun, Begun::InFlight { .. }) || waited >= self.in_flight_wait {
+                return Ok(begun);
+            }
+            std::thread::sleep(pause.min(self.in_flight_wait - waited));
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
     }
 
     /// Translates and builds the ACK for a message that parsed.
@@ -396,7 +464,11 @@ fn invalid_translation(
     }
 }
 
-fn replayed(first: LogEntry) -> IntakeOutcome {
+fn micros(duration: Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn replayed(first: LogEntry) -> IntakeOutcome {
     match first.ack {
         Some(ack) => IntakeOutcome::Ack {
             log_id: first.id,
@@ -461,7 +533,7 @@ fn ack_issues_of_parse_error(error: &hl7v2::ParseError) -> Value {
 }
 
 /// `(MSH-3^MSH-4, MSH-10, MSH-9)` as raw ER7 text.
-fn header_fields(message: &Message<'_>) -> (String, String, String) {
+pub(crate) fn header_fields(message: &Message<'_>) -> (String, String, String) {
     let raw = |path: &str| {
         hl7v2::TersePath::parse(path)
             .ok()
@@ -483,7 +555,7 @@ fn text_of(message: &Message<'_>, path: &str) -> String {
         .unwrap_or_default()
 }
 
-fn first_line(input: &[u8]) -> &[u8] {
+pub(crate) fn first_line(input: &[u8]) -> &[u8] {
     let end = input
         .iter()
         .position(|&b| b == b'\r' || b == b'\n')

@@ -219,3 +219,50 @@ proptest! {
         prop_assert_eq!(again.as_ref(), raw.as_bytes());
     }
 }
+
+/// Any valid delimiter set (MSH-1 plus four or five distinct encoding characters, as a
+/// sender may choose them) with text made mostly of those very delimiters.
+fn delimiters_and_text() -> impl Strategy<Value = (Delimiters, String)> {
+    let punctuation: Vec<u8> = (0x21u8..0x7F)
+        .filter(|b| !b.is_ascii_alphanumeric())
+        .collect();
+    (
+        Just(punctuation).prop_shuffle(),
+        any::<bool>(),
+        proptest::collection::vec(0u8..10, 0..48),
+        "[a-zA-Z0-9 é€\r\n]{0,8}",
+    )
+        .prop_map(|(chosen, truncation, picks, tail)| {
+            let count = if truncation { 5 } else { 4 };
+            let delimiters =
+                Delimiters::new(chosen[0], &chosen[1..=count]).expect("distinct punctuation");
+            // Each pick is a delimiter of this set or a letter, so delimiters dominate.
+            let mut text: String = picks
+                .iter()
+                .map(|&pick| match chosen.get(usize::from(pick)) {
+                    Some(&byte) if usize::from(pick) <= count => char::from(byte),
+                    _ => 'x',
+                })
+                .collect();
+            text.push_str(&tail);
+            (delimiters, text)
+        })
+}
+
+proptest! {
+    #[test]
+    fn decode_of_encode_with_any_delimiter_set((d, text) in delimiters_and_text()) {
+        let raw = encode(&text, &d, &Charset::UTF8).unwrap();
+        let mut specials = d.encoding_characters();
+        specials.extend([d.field, b'\r', b'\n']);
+        // The escape character may appear, but only to open and close escape sequences.
+        specials.retain(|b| *b != d.escape);
+        prop_assert!(
+            !raw.iter().any(|b| specials.contains(b)),
+            "{:?}",
+            String::from_utf8_lossy(&raw)
+        );
+        let back = decode_plain(&raw, &d, &Charset::UTF8, 0).unwrap();
+        prop_assert_eq!(back.as_ref(), text.as_str());
+    }
+}

@@ -10,4 +10,9 @@ mkdir -p fuzz/corpus/decode
 printf '\x10\x03\x0bMSH|^~\\&|A\r\x1c\x0d' > fuzz/corpus/decode/one-frame
 printf '\x04\x01junk\x0babcdefgh\x1c\x0d\x0bok\x1c\x0d' > fuzz/corpus/decode/too-large
 printf '\x40\x02\x0bbad\x1cX\x0bgood\x1c\x0d\x0bcut' > fuzz/corpus/decode/bad-end
-RUSTC_BOOTSTRAP=1 cargo fuzz run decode fuzz/corpus/decode -- -max_total_time="$seconds"
+# FUZZ_TARGET_DIR lets several fuzz crates share one build of libFuzzer and common crates.
+target_dir=()
+if [ -n "${FUZZ_TARGET_DIR:-}" ]; then
+  target_dir=(--target-dir "$FUZZ_TARGET_DIR")
+fi
+RUSTC_BOOTSTRAP=1 cargo fuzz run "${target_dir[@]}" decode fuzz/corpus/decode -- -max_total_time="$seconds"

@@ -8,7 +8,10 @@
 //! * Bytes before a start block are skipped and counted ([`MllpCodec::take_skipped`]).
 //! * A payload longer than `max_frame_size` is discarded as it arrives (never
 //!   buffered), and [`CodecError::FrameTooLarge`] is returned once its end block is
-//!   seen, so a reply to it stays in step with the sender's request/ACK order.
+//!   seen, so a reply to it stays in step with the sender's request/ACK order. The
+//!   error carries the frame's head (its first segment, at most
+//!   [`OVERSIZE_HEAD_LIMIT`] bytes and never more than the limit) so the caller can
+//!   still answer with an ACK naming the message.
 //! * `0x1C` not followed by `0x0D` is an error, not data: MLLP forbids `0x1C` in the
 //!   payload, and taking it as data could silently merge two frames. The frame is
 //!   dropped ([`CodecError::InvalidEndBlock`]) and the decoder looks for the next
@@ -32,6 +35,9 @@ pub const END_BLOCK: u8 = 0x1C;
 pub const CARRIAGE_RETURN: u8 = 0x0D;
 /// Default maximum payload size: 16 MiB.
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 * 1024 * 1024;
+/// Most bytes kept of an oversize frame: enough for any real MSH segment, small
+/// enough that a stream of oversize frames costs no more memory than a normal one.
+pub const OVERSIZE_HEAD_LIMIT: usize = 64 * 1024;
 
 /// Errors of the MLLP codec. Offsets count bytes from the start of the stream.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +47,9 @@ pub enum CodecError {
         frame_start: u64,
         len: u64,
         max: usize,
+        /// The payload's first segment including its terminator (CR or LF), cut at
+        /// [`OVERSIZE_HEAD_LIMIT`] and at `max`: what an ACK needs (MSH), no more.
+        head: Bytes,
     },
     #[error("MLLP end block 0x1C at stream byte {offset} is followed by 0x{found:02X} instead of 0x0D; frame starting at byte {frame_start} dropped")]
     InvalidEndBlock {
@@ -96,6 +105,8 @@ pub struct MllpCodec {
     /// Stream offset of the buffer's first byte.
     consumed: u64,
     skipped_since_take: u64,
+    /// Head of the oversize frame being discarded (empty otherwise).
+    oversize_head: Bytes,
 }
 
 impl Default for MllpCodec {
@@ -111,6 +122,7 @@ impl MllpCodec {
             state: State::Hunting,
             consumed: 0,
             skipped_since_take: 0,
+            oversize_head: Bytes::new(),
         }
     }
 
@@ -179,6 +191,7 @@ impl MllpCodec {
         let tail = buf.get(scanned..).unwrap_or_default();
         let Some(end) = memchr::memchr(END_BLOCK, tail).map(|i| i + scanned) else {
             if buf.len() > self.max_frame_size {
+                self.keep_head(buf);
                 let dropped = buf.len() as u64;
                 let all = buf.len();
                 self.advance(buf, all);
@@ -196,6 +209,7 @@ impl MllpCodec {
         };
         if end > self.max_frame_size {
             // Drop the payload but keep the end block for the discarding state to see.
+            self.keep_head(buf);
             self.advance(buf, end);
             self.state = State::Discarding {
                 frame_start,
@@ -260,7 +274,18 @@ impl MllpCodec {
             frame_start,
             len: dropped,
             max: self.max_frame_size,
+            head: std::mem::take(&mut self.oversize_head),
         })
+    }
+
+    /// Copies the head of an oversize payload that starts at the buffer's front. It is
+    /// cut at the limit too, so the head does not depend on how the stream was split
+    /// into reads (the buffer always holds more than `max_frame_size` bytes here).
+    fn keep_head(&mut self, buf: &BytesMut) {
+        let cap = OVERSIZE_HEAD_LIMIT.min(self.max_frame_size).min(buf.len());
+        let window = buf.get(..cap).unwrap_or_default();
+        let len = memchr::memchr2(b'\r', b'\n', window).map_or(cap, |at| at + 1);
+        self.oversize_head = Bytes::copy_from_slice(window.get(..len).unwrap_or_default());
     }
 }
 
@@ -296,6 +321,7 @@ impl Decoder for MllpCodec {
                 let all = buf.len();
                 self.advance(buf, all);
                 self.state = State::Hunting;
+                self.oversize_head = Bytes::new();
                 Err(CodecError::TruncatedFrame {
                     frame_start,
                     received,

@@ -153,8 +153,14 @@ where
                 Err(error) if error.is_recoverable() => {
                     MllpMetrics::incr(&self.ctx.metrics.frames_rejected);
                     tracing::warn!(%error, "MLLP frame rejected");
-                    if let Some(reply) = self.ctx.handler.on_frame_error(&error, &self.peer) {
-                        self.write_reply(&reply).await?;
+                    let answer = self.ctx.handler.on_frame_error(&error, &self.peer);
+                    match AssertUnwindSafe(answer).catch_unwind().await {
+                        Ok(None) => {}
+                        Ok(Some(HandlerOutcome::Reply(reply))) => self.write_reply(&reply).await?,
+                        Ok(Some(HandlerOutcome::Close { reason })) => {
+                            return Err(CloseReason::Handler(reason))
+                        }
+                        Err(panic) => return Err(self.panicked(panic.as_ref())),
                     }
                 }
                 Err(error) => return Err(CloseReason::Codec(error)),
@@ -187,11 +193,13 @@ where
         match AssertUnwindSafe(call).catch_unwind().await {
             Ok(HandlerOutcome::Reply(reply)) => self.write_reply(&reply).await,
             Ok(HandlerOutcome::Close { reason }) => Err(CloseReason::Handler(reason)),
-            Err(panic) => {
-                MllpMetrics::incr(&self.ctx.metrics.handler_panics);
-                Err(CloseReason::HandlerPanic(panic_message(panic.as_ref())))
-            }
+            Err(panic) => Err(self.panicked(panic.as_ref())),
         }
+    }
+
+    fn panicked(&self, panic: &(dyn std::any::Any + Send)) -> CloseReason {
+        MllpMetrics::incr(&self.ctx.metrics.handler_panics);
+        CloseReason::HandlerPanic(panic_message(panic))
     }
 
     async fn write_reply(&mut self, reply: &[u8]) -> Result<(), CloseReason> {

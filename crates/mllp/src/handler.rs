@@ -34,11 +34,16 @@ pub trait MllpHandler: Send + Sync + 'static {
     fn handle(&self, frame: Bytes, peer: PeerInfo) -> impl Future<Output = HandlerOutcome> + Send;
 
     /// Called when the codec dropped a frame but the connection can go on
-    /// ([`CodecError::is_recoverable`]: too large, bad end block). Returning a payload
-    /// (e.g. an `AR` ACK) sends it framed; `None` sends nothing. Either way the
-    /// connection keeps being served.
-    fn on_frame_error(&self, error: &CodecError, peer: &PeerInfo) -> Option<Bytes> {
+    /// ([`CodecError::is_recoverable`]: too large, bad end block). `Some(Reply)` (e.g.
+    /// an `AR` ACK built from the head [`CodecError::FrameTooLarge`] keeps) sends it
+    /// framed and goes on; `Some(Close)` closes the connection with that reason;
+    /// `None` sends nothing and goes on. Async so that it may log to a database first.
+    fn on_frame_error(
+        &self,
+        error: &CodecError,
+        peer: &PeerInfo,
+    ) -> impl Future<Output = Option<HandlerOutcome>> + Send {
         let _ = (error, peer);
-        None
+        std::future::ready(None)
     }
 }

@@ -97,7 +97,8 @@ fn oversized_frame_in_one_buffer_is_rejected_then_decoding_resumes() {
             frame_start: 0,
             len: 5,
             max: 4,
-        }) => {}
+            head,
+        }) => assert_eq!(&head[..], b"abcd"),
         other => panic!("expected FrameTooLarge, got {other:?}"),
     }
     assert_eq!(codec.decode(&mut buf).unwrap().as_deref(), Some(&b"ok"[..]));
@@ -127,6 +128,49 @@ fn oversized_frame_is_discarded_as_it_streams_in() {
         other => panic!("expected FrameTooLarge, got {other:?}"),
     }
     assert!(!codec.in_frame());
+}
+
+/// The head an oversize frame keeps: its first segment, cut at 64 KiB and at the limit.
+fn oversize_head(limit: usize, payload: &[u8], read_size: usize) -> Vec<u8> {
+    let mut codec = MllpCodec::new(limit);
+    let mut buf = BytesMut::new();
+    let mut stream = vec![0x0B];
+    stream.extend_from_slice(payload);
+    stream.extend_from_slice(b"\x1C\x0D");
+    for chunk in stream.chunks(read_size) {
+        buf.extend_from_slice(chunk);
+        match codec.decode(&mut buf) {
+            Ok(None) => {}
+            Err(CodecError::FrameTooLarge { head, .. }) => return head.to_vec(),
+            other => panic!("expected FrameTooLarge, got {other:?}"),
+        }
+    }
+    panic!("no FrameTooLarge for a {}-byte payload", payload.len())
+}
+
+#[test]
+fn oversized_frame_keeps_its_first_segment_whatever_the_reads() {
+    let msh = b"MSH|^~\\&|LAB|HOSP|GW|FAC|20260101||ADT^A08|BIG1|P|2.5.1\r";
+    let mut payload = msh.to_vec();
+    payload.extend(std::iter::repeat_n(b'X', 10_000));
+    for read_size in [1, 7, 100, 4096, 20_000] {
+        assert_eq!(
+            oversize_head(1000, &payload, read_size),
+            msh,
+            "reads of {read_size}"
+        );
+    }
+    // LF ends a segment too.
+    let lf = b"MSH|^~\\&|A|B\nPID|1\rXXXXXXXXXXXXXXXXXXXX";
+    assert_eq!(oversize_head(20, lf, 3), b"MSH|^~\\&|A|B\n");
+}
+
+#[test]
+fn oversized_frame_head_is_bounded_by_the_limit_and_64_kib() {
+    let no_terminator = vec![b'M'; 200_000];
+    assert_eq!(oversize_head(100, &no_terminator, 4096), vec![b'M'; 100]);
+    let head = oversize_head(150_000, &no_terminator, 8192);
+    assert_eq!(head.len(), mllp::codec::OVERSIZE_HEAD_LIMIT);
 }
 
 #[test]

@@ -104,13 +104,40 @@ async fn oversized_frame_gets_the_handlers_reject_and_the_connection_goes_on() {
     stream.write_all(&bytes).await.unwrap();
     let mut buf = BytesMut::new();
     let reject = read_frame(&mut stream, &mut buf).await.expect("AR");
-    assert_eq!(msa(&reject).0, "AR");
+    // The handler named the message from the head the codec kept.
+    assert_eq!(msa(&reject), ("AR".to_string(), "BIG".to_string()));
     assert_eq!(common::msa_text(&reject), "frame too large");
     let ack = read_frame(&mut stream, &mut buf).await.expect("ack");
     assert_eq!(msa(&ack), ("AA".to_string(), "SMALL".to_string()));
     let snapshot = server.metrics.snapshot();
     assert_eq!(snapshot.frames_rejected, 1);
     assert_eq!(snapshot.frames_in, 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_frame_the_handler_cannot_answer_closes_the_connection() {
+    let config = ServerConfig {
+        max_frame_size: 512,
+        ..ServerConfig::default()
+    };
+    let server = start(config).await;
+    let mut closing = raw(server.addr).await;
+    let mut big = hl7::adt_a08("CLOSE-BIG");
+    big.extend(std::iter::repeat_n(b'X', 4096));
+    closing.write_all(&framed(&big)).await.unwrap();
+    assert!(closed_by_server(&mut closing).await);
+    // The listener goes on serving other connections.
+    let mut other = raw(server.addr).await;
+    other
+        .write_all(&framed(&hl7::adt_a08("NEXT")))
+        .await
+        .unwrap();
+    let ack = read_frame(&mut other, &mut BytesMut::new())
+        .await
+        .expect("ack");
+    assert_eq!(msa(&ack).1, "NEXT");
+    assert_eq!(server.metrics.snapshot().frames_rejected, 1);
     server.stop().await;
 }
 

@@ -4,9 +4,10 @@
 //! `issues` and `flags` are JSON text so one column shape serves both dialects.
 
 use diesel::prelude::*;
+use diesel::result::Error as DieselError;
 use gateway::time::Micros;
 use gateway::v2_intake::{
-    Begun, Completion, LogEntry, LogQuery, LogStatus, MessageLog, NewLogEntry,
+    BeginBounds, Begun, Completion, LogEntry, LogQuery, LogStatus, MessageLog, NewLogEntry,
     FLAG_CONTROL_ID_REUSED,
 };
 use gateway::StorageError;
@@ -157,6 +158,8 @@ macro_rules! same_control_id {
                 message_log::seq,
                 message_log::content_hash,
                 message_log::ack.is_not_null(),
+                message_log::status,
+                message_log::received_at,
             ))
             .filter(message_log::tenant.eq($tenant))
             .filter(message_log::sender.eq(&$entry.sender))
@@ -165,6 +168,60 @@ macro_rules! same_control_id {
             .filter(message_log::replay_of.is_null())
             .order(message_log::seq.asc())
     };
+}
+
+/// One earlier entry as `begin` compares it: seq, hash, answered, status, received_at.
+type Earlier = (i64, String, bool, String, i64);
+
+/// Serialises `begin` for one (tenant, sender, control id) inside the caller's
+/// transaction, so two copies of a message arriving together cannot both miss each
+/// other and both be inserted (DESIGN promise 5).
+trait ControlIdLock {
+    fn lock_control_id(&mut self, key: &str) -> Result<(), DieselError>;
+}
+
+/// First key of the two-key advisory lock space ("v2", message log), apart from the
+/// migration lock, which uses the one-bigint space.
+const CONTROL_ID_LOCK_CLASS: i32 = 0x7632_4C47;
+
+impl ControlIdLock for diesel::PgConnection {
+    /// A transaction-scoped advisory lock: it works across processes, needs no row to
+    /// exist yet, and is released by the commit. A `hashtext` collision only makes two
+    /// unrelated keys wait for each other.
+    fn lock_control_id(&mut self, key: &str) -> Result<(), DieselError> {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind::<diesel::sql_types::Integer, _>(CONTROL_ID_LOCK_CLASS)
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(self)
+            .map(|_| ())
+    }
+}
+
+impl ControlIdLock for diesel::SqliteConnection {
+    /// Nothing to add: `begin` runs in BEGIN IMMEDIATE, which already holds the
+    /// database's single write lock, across processes too, until the commit.
+    fn lock_control_id(&mut self, _key: &str) -> Result<(), DieselError> {
+        Ok(())
+    }
+}
+
+/// The lock key: the three parts separated by a byte that none of them contains
+/// in practice (unit separator), so `A|BC` and `AB|C` differ.
+fn control_id_key(tenant: &str, entry: &NewLogEntry) -> String {
+    format!("{tenant}\u{1f}{}\u{1f}{}", entry.sender, entry.control_id)
+}
+
+/// The earlier copy of this very message that is still being processed, if any.
+fn in_flight(earlier: &[Earlier], entry: &NewLogEntry, bounds: BeginBounds) -> Option<i64> {
+    earlier
+        .iter()
+        .find(|(_, hash, answered, status, received_at)| {
+            !*answered
+                && *hash == entry.content_hash
+                && status == LogStatus::Received.as_str()
+                && *received_at >= bounds.abandoned_before.0
+        })
+        .map(|(seq, ..)| *seq)
 }
 
 fn flags_text(flags: &[String]) -> Option<String> {
@@ -180,20 +237,21 @@ impl MessageLog for crate::Store {
         &self,
         tenant: &str,
         entry: &NewLogEntry,
-        window_start: Micros,
+        bounds: BeginBounds,
     ) -> Result<Begun, StorageError> {
         log_transaction!(&self.pools, |conn| {
             // A message without a readable control id cannot be matched to an earlier one.
-            let earlier: Vec<(i64, String, bool)> =
-                if entry.replay_of.is_some() || entry.control_id.is_empty() {
-                    Vec::new()
-                } else {
-                    same_control_id!(tenant, entry, window_start).load(conn)?
-                };
+            let earlier: Vec<Earlier> = if entry.replay_of.is_some() || entry.control_id.is_empty()
+            {
+                Vec::new()
+            } else {
+                conn.lock_control_id(&control_id_key(tenant, entry))?;
+                same_control_id!(tenant, entry, bounds.window_start).load(conn)?
+            };
             let answered_same = earlier
                 .iter()
-                .find(|(_, hash, answered)| *answered && *hash == entry.content_hash);
-            if let Some((seq, _, _)) = answered_same {
+                .find(|(_, hash, answered, ..)| *answered && *hash == entry.content_hash);
+            if let Some((seq, ..)) = answered_same {
                 diesel::update(message_log::table.filter(message_log::seq.eq(*seq)))
                     .set(message_log::retransmissions.eq(message_log::retransmissions + 1))
                     .execute(conn)?;
@@ -206,9 +264,12 @@ impl MessageLog for crate::Store {
                     .map(|entry| Begun::Retransmission(Box::new(entry)))
                     .map_err(TxError::Storage);
             }
+            if let Some(id) = in_flight(&earlier, entry, bounds) {
+                return Ok(Begun::InFlight { id });
+            }
             let control_id_reused = earlier
                 .iter()
-                .any(|(_, hash, _)| *hash != entry.content_hash);
+                .any(|(_, hash, ..)| *hash != entry.content_hash);
             let mut flags = entry.flags.clone();
             if control_id_reused {
                 flags.push(FLAG_CONTROL_ID_REUSED.to_owned());

@@ -14,6 +14,8 @@ mod operations;
 mod process;
 mod restart;
 mod two_stores;
+mod v2_bad_input;
+mod v2_in_flight;
 mod v2_intake;
 mod v2_kill;
 mod validation;

@@ -2,7 +2,7 @@
 //! (DESIGN promise 1): all of them with the status, or none of them and no status.
 
 use gateway::time::Micros;
-use gateway::v2_intake::{Begun, Completion, LogStatus, MessageLog, NewLogEntry};
+use gateway::v2_intake::{BeginBounds, Begun, Completion, LogStatus, MessageLog, NewLogEntry};
 use gateway::{Precondition, Storage, WriteMethod, WriteRequest};
 use serde_json::json;
 use store::{DatabaseUrl, PoolOptions, Store};
@@ -29,7 +29,17 @@ fn begin(store: &Store, control_id: &str) -> i64 {
         flags: vec![],
         replay_of: None,
     };
-    match store.begin("default", &entry, Micros(0)).expect("begin") {
+    match store
+        .begin(
+            "default",
+            &entry,
+            BeginBounds {
+                window_start: Micros(0),
+                abandoned_before: Micros(0),
+            },
+        )
+        .expect("begin")
+    {
         Begun::New { id, .. } => id,
         other => panic!("expected a new entry, got {other:?}"),
     }

@@ -13,7 +13,7 @@ use crate::support::{get, send, Backend, TestServer};
 
 const ER7: &str = "x-application/hl7-v2+er7";
 
-fn adt_a08(control_id: &str, patient: &str) -> String {
+pub fn adt_a08(control_id: &str, patient: &str) -> String {
     format!(
         "MSH|^~\\&|LAB|HOSP|FHIRGATE|GW|20260101120000||ADT^A08^ADT_A01|{control_id}|P|2.5.1\r\
          EVN|A08|20260101120000\r\
@@ -23,12 +23,27 @@ fn adt_a08(control_id: &str, patient: &str) -> String {
 
 /// A server whose MLLP port is known: a free port is picked first, then configured.
 fn start(backend: Backend) -> (TestServer, String) {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-    let addr = probe.local_addr().expect("address").to_string();
-    drop(probe);
+    start_with(backend, |_| {})
+}
+
+/// [`start`] with adjusted settings (limits, timeouts).
+pub fn start_with(
+    backend: Backend,
+    adjust: impl FnOnce(&mut fhirgate::settings::Settings),
+) -> (TestServer, String) {
+    let addr = free_port();
     let mllp_addr = addr.clone();
-    let server = TestServer::start_with(backend, move |settings| settings.mllp_addr = mllp_addr);
+    let server = TestServer::start_with(backend, move |settings| {
+        settings.mllp_addr = mllp_addr;
+        adjust(settings);
+    });
     (server, addr)
+}
+
+/// `127.0.0.1:PORT` of a port that was free a moment ago.
+pub fn free_port() -> String {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+    probe.local_addr().expect("address").to_string()
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -39,7 +54,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Sends each message over one MLLP connection, returns the ACKs as text.
-fn send_mllp(addr: &str, messages: &[String]) -> Vec<String> {
+pub fn send_mllp(addr: &str, messages: &[String]) -> Vec<String> {
     runtime().block_on(async {
         let mut client = MllpClient::connect(addr, ClientOptions::default())
             .await
@@ -54,7 +69,7 @@ fn send_mllp(addr: &str, messages: &[String]) -> Vec<String> {
     })
 }
 
-fn field(message: &str, segment: &str, index: usize) -> String {
+pub fn field(message: &str, segment: &str, index: usize) -> String {
     message
         .split('\r')
         .find(|line| line.starts_with(segment))
@@ -63,7 +78,7 @@ fn field(message: &str, segment: &str, index: usize) -> String {
         .to_owned()
 }
 
-fn log(server: &TestServer, query: &str) -> Vec<Value> {
+pub fn log(server: &TestServer, query: &str) -> Vec<Value> {
     let reply = get(&format!("{}/hl7v2/messages{query}", server.root));
     assert_eq!(reply.status, 200, "{}", reply.text);
     reply.json()["messages"]
@@ -118,7 +133,7 @@ fn reused_control_id_is_processed_and_flagged(backend: Backend) {
     assert_eq!(logged[1]["flags"], serde_json::json!([]));
 }
 
-fn frame(payload: &[u8]) -> Vec<u8> {
+pub fn frame(payload: &[u8]) -> Vec<u8> {
     let mut framed = vec![0x0B];
     framed.extend_from_slice(payload);
     framed.extend_from_slice(&[0x1C, 0x0D]);
@@ -127,7 +142,7 @@ fn frame(payload: &[u8]) -> Vec<u8> {
 
 /// Writes one frame on a raw socket; returns what came back before the peer closed or
 /// a complete frame arrived.
-fn raw_exchange(addr: &str, payload: &[u8]) -> Vec<u8> {
+pub fn raw_exchange(addr: &str, payload: &[u8]) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))

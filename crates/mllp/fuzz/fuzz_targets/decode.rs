@@ -1,7 +1,7 @@
 //! Fuzzes the MLLP decoder: the first input byte picks the frame-size limit and the
 //! second the read size, the rest is the stream. Checks the invariants the server
-//! relies on: bounded buffering, payloads without end blocks, within the limit, and
-//! the same results whatever the read size.
+//! relies on: bounded buffering, payloads without end blocks, within the limit, a
+//! bounded oversize head, and the same results whatever the read size.
 #![no_main]
 
 use bytes::{Bytes, BytesMut};
@@ -25,7 +25,15 @@ fn decode(stream: &[u8], limit: usize, read_size: usize) -> Vec<Result<Bytes, St
                 Ok(None) => break,
                 Err(error) => {
                     assert!(error.is_recoverable());
-                    out.push(Err(error.to_string()));
+                    // The kept head must be bounded and independent of the read size.
+                    let head = match &error {
+                        mllp::CodecError::FrameTooLarge { head, .. } => {
+                            assert!(head.len() <= limit.min(mllp::codec::OVERSIZE_HEAD_LIMIT));
+                            head.clone()
+                        }
+                        _ => Bytes::new(),
+                    };
+                    out.push(Err(format!("{error} head={head:?}")));
                 }
             }
         }

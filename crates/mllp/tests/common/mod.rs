@@ -83,13 +83,22 @@ impl MllpHandler for ScriptedHandler {
         reply(hl7::ack("AA", &control_id, &subject))
     }
 
-    fn on_frame_error(&self, error: &CodecError, _peer: &PeerInfo) -> Option<Bytes> {
-        let kind = match error {
-            CodecError::FrameTooLarge { .. } => "frame too large",
-            CodecError::InvalidEndBlock { .. } => "invalid end block",
-            _ => "framing error",
+    async fn on_frame_error(&self, error: &CodecError, _peer: &PeerInfo) -> Option<HandlerOutcome> {
+        let (kind, head) = match error {
+            CodecError::FrameTooLarge { head, .. } => ("frame too large", head.clone()),
+            CodecError::InvalidEndBlock { .. } => ("invalid end block", Bytes::new()),
+            _ => ("framing error", Bytes::new()),
         };
-        Some(Bytes::from(hl7::ack("AR", "", kind)))
+        // MSA-2 from the kept head, as a real handler would answer.
+        let control_id = mllp::control_id::message_control_id(&head)
+            .map(|id| String::from_utf8_lossy(id).into_owned())
+            .unwrap_or_default();
+        if control_id.starts_with("CLOSE") {
+            return Some(HandlerOutcome::Close {
+                reason: format!("scripted close for oversize {control_id}"),
+            });
+        }
+        Some(reply(hl7::ack("AR", &control_id, kind)))
     }
 }
 

@@ -7,7 +7,8 @@
 //!     [--connections 8] [--messages 1000] [--file message.hl7] [--tls-ca ca.pem]
 //! ```
 //! Without `--file` it sends a generated ADT^A08. Each message gets a unique MSH-10
-//! (`L<connection>-<n>`), so ACK correlation is exercised too.
+//! (`L<connection>-<n>`), so ACK correlation is exercised too. The summary counts the
+//! ACK codes (MSA-1): a fast stream of AR is not a throughput figure.
 
 #[path = "../tests/common/hl7.rs"]
 mod hl7;
@@ -71,7 +72,7 @@ async fn run_connection(
     args: Arc<Args>,
     options: ClientOptions,
     template: Arc<Option<String>>,
-) -> Result<Vec<Duration>, mllp::ClientError> {
+) -> Result<Vec<(Duration, String)>, mllp::ClientError> {
     let mut client = MllpClient::connect(args.addr.as_str(), options).await?;
     let mut latencies = Vec::with_capacity(args.messages);
     for n in 0..args.messages {
@@ -81,11 +82,22 @@ async fn run_connection(
             None => hl7::adt_a08(&control_id),
         };
         let sent = Instant::now();
-        client.send(&message).await?;
-        latencies.push(sent.elapsed());
+        let ack = client.send(&message).await?;
+        latencies.push((sent.elapsed(), ack_code(&ack)));
     }
     client.close().await;
     Ok(latencies)
+}
+
+/// MSA-1 of an ACK (`AA`, `AE`, `AR`, `CA`…), or `?` when there is no MSA segment.
+fn ack_code(ack: &[u8]) -> String {
+    let text = String::from_utf8_lossy(ack);
+    text.split(['\r', '\n'])
+        .find(|segment| segment.starts_with("MSA"))
+        .and_then(|msa| msa.get(4..))
+        .and_then(|fields| fields.split(|c: char| !c.is_ascii_alphanumeric()).next())
+        .unwrap_or("?")
+        .to_owned()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -122,9 +134,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let mut latencies = Vec::new();
+    let mut codes = std::collections::BTreeMap::<String, usize>::new();
     for run in runs {
         match run.await? {
-            Ok(connection_latencies) => latencies.extend(connection_latencies),
+            Ok(connection_results) => {
+                for (latency, code) in connection_results {
+                    latencies.push(latency);
+                    *codes.entry(code).or_default() += 1;
+                }
+            }
             Err(error) => eprintln!("connection failed: {error}"),
         }
     }
@@ -142,5 +160,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         percentile(&latencies, 0.99),
         latencies.last().copied().unwrap_or_default(),
     );
+    println!("ACK codes: {codes:?}");
     Ok(())
 }

@@ -15,4 +15,5 @@ mod process;
 mod restart;
 mod two_stores;
 mod v2_intake;
+mod v2_kill;
 mod validation;

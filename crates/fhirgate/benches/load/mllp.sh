@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# HL7 v2 over MLLP end to end: 8 connections send ADT^A08 messages (each a new patient) to
+# `fhirgate serve`; every message is logged, translated, validated and committed before its ACK.
+# Usage: crates/fhirgate/benches/load/mllp.sh sqlite|postgres [MESSAGES_PER_CONNECTION] [CONNECTIONS]
+# Needs: cargo build --release -p fhirgate && cargo build --release -p mllp --example mllp_load
+set -euo pipefail
+backend="${1:-postgres}"
+messages="${2:-2000}"
+connections="${3:-8}"
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../../../.." && pwd)"
+source "$here/common.sh"
+start_server "$backend"
+# Warm-up: opens the database pool's connections so the measurement excludes their start.
+"$root/target/release/examples/mllp_load" --addr "127.0.0.1:$mllp_port" \
+  --connections "$connections" --messages 100 >/dev/null
+if [ "$backend" = postgres ]; then
+  # A fresh table has no statistics, so PostgreSQL's cached generic plans scan it
+  # sequentially until autovacuum analyses it (within a minute in steady state); measure
+  # the steady state rather than the first minute of an empty database.
+  psql -q -h 127.0.0.1 -U postgres -d fhirgate_bench -c "ANALYZE"
+fi
+echo "== $backend MLLP: $connections connections x $messages ADT^A08"
+server_before=$(cpu_of /proc/$server/stat)
+db_before=$(cpu_of $(database_pids))
+out=$("$root/target/release/examples/mllp_load" --addr "127.0.0.1:$mllp_port" \
+  --connections "$connections" --messages "$messages")
+server_after=$(cpu_of /proc/$server/stat)
+db_after=$(cpu_of $(database_pids))
+echo "$out"
+report_cpu "$((connections * messages))" "$((server_after - server_before))" "$((db_after - db_before))"

@@ -107,7 +107,7 @@ impl V2ToFhir {
         };
         let mut patient: Option<Draft> = None;
         let mut encounter: Option<Draft> = None;
-        let mut contacts: Vec<(Draft, Segment<'_>)> = Vec::new();
+        let mut contacts: Vec<Draft> = Vec::new();
         let mut others: Vec<Draft> = Vec::new();
         let mut sequences: HashMap<&str, usize> = HashMap::new();
         for segment in message.segments() {
@@ -137,7 +137,9 @@ impl V2ToFhir {
                     continue;
                 }
                 ("Encounter", _) if event.encounter == EncounterUse::None => {
-                    if has_fields_beyond(&segment, &[1, 2]) {
+                    // PV1-1 and a PV1-2 of `N` are all a pseudo PV1 carries.
+                    let ignored: &[usize] = if name == "PV1" { &[1, 2] } else { &[] };
+                    if has_fields_beyond(&segment, ignored) {
                         ctx.unmapped
                             .push(whole("person-level event: visit data not translated"));
                     }
@@ -154,8 +156,8 @@ impl V2ToFhir {
                     Some(encounter.get_or_insert_with(|| draft("Encounter", &segment, sequence)))
                 }
                 (anchor, Scope::Segment) if anchor.contains('.') => {
-                    contacts.push((draft(anchor, &segment, sequence), segment));
-                    contacts.last_mut().map(|(d, _)| d)
+                    contacts.push(draft(anchor, &segment, sequence));
+                    contacts.last_mut()
                 }
                 (anchor, _) => {
                     others.push(draft(anchor, &segment, sequence));
@@ -552,12 +554,8 @@ fn concept_key(concept: Option<&Json>) -> Option<String> {
 
 /// Adds each NK1's contact to the Patient when FHIR accepts it (pat-1: a contact needs a
 /// name, telecom, address or organization); others are reported.
-fn attach_contacts(
-    ctx: &mut Ctx<'_>,
-    patient: &mut Map<String, Json>,
-    contacts: Vec<(Draft, Segment<'_>)>,
-) {
-    for (contact, _) in contacts {
+fn attach_contacts(ctx: &mut Ctx<'_>, patient: &mut Map<String, Json>, contacts: Vec<Draft>) {
+    for contact in contacts {
         let usable = ["name", "telecom", "address", "organization"]
             .iter()
             .any(|key| contact.body.contains_key(*key));

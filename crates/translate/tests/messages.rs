@@ -258,7 +258,21 @@ fn person_level_events_make_no_encounter() {
         let translated = translate_one(&fixture(name)).expect("translates");
         assert_eq!(resources_of(&translated, "Patient").len(), 1, "{name}");
         assert!(resources_of(&translated, "Encounter").is_empty(), "{name}");
+        assert!(
+            translated.unmapped.iter().all(|u| u.segment != "PV1"),
+            "pseudo PV1 is silent"
+        );
     }
+    // A person-level event whose PV1 does carry visit data says it was not translated.
+    let text = String::from_utf8(fixture("adt_a28.hl7")).expect("utf-8");
+    let with_visit = text.replace("PV1|1|N", "PV1|1|I|4E^401");
+    let translated = translate_one(with_visit.as_bytes()).expect("translates");
+    let pv1 = translated
+        .unmapped
+        .iter()
+        .find(|u| u.segment == "PV1")
+        .expect("PV1 reported");
+    assert_eq!((pv1.field, pv1.reason), (None, UnmappedReason::NotMapped));
 }
 
 #[test]

@@ -178,6 +178,13 @@ type Earlier = (i64, String, bool, String, i64);
 /// other and both be inserted (DESIGN promise 5).
 trait ControlIdLock {
     fn lock_control_id(&mut self, key: &str) -> Result<(), DieselError>;
+
+    /// Lets this transaction's commit return before its WAL is flushed. Only for
+    /// `begin`: its row is evidence, not an acknowledgement, and the synchronous commit
+    /// of `complete` that precedes any ACK flushes the WAL up to and including it, so no
+    /// acknowledged message can lack its log entry (DESIGN promise 1). A database crash
+    /// before that may lose only entries that were never acknowledged.
+    fn commit_without_waiting_for_flush(&mut self) -> Result<(), DieselError>;
 }
 
 /// First key of the two-key advisory lock space ("v2", message log), apart from the
@@ -195,12 +202,23 @@ impl ControlIdLock for diesel::PgConnection {
             .execute(self)
             .map(|_| ())
     }
+
+    fn commit_without_waiting_for_flush(&mut self) -> Result<(), DieselError> {
+        diesel::sql_query("SET LOCAL synchronous_commit = off")
+            .execute(self)
+            .map(|_| ())
+    }
 }
 
 impl ControlIdLock for diesel::SqliteConnection {
     /// Nothing to add: `begin` runs in BEGIN IMMEDIATE, which already holds the
     /// database's single write lock, across processes too, until the commit.
     fn lock_control_id(&mut self, _key: &str) -> Result<(), DieselError> {
+        Ok(())
+    }
+
+    /// SQLite's durability is per connection (`synchronous`), not per transaction.
+    fn commit_without_waiting_for_flush(&mut self) -> Result<(), DieselError> {
         Ok(())
     }
 }
@@ -240,6 +258,7 @@ impl MessageLog for crate::Store {
         bounds: BeginBounds,
     ) -> Result<Begun, StorageError> {
         log_transaction!(&self.pools, |conn| {
+            conn.commit_without_waiting_for_flush()?;
             // A message without a readable control id cannot be matched to an earlier one.
             let earlier: Vec<Earlier> = if entry.replay_of.is_some() || entry.control_id.is_empty()
             {

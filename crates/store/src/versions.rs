@@ -181,6 +181,15 @@ impl VersionWriter for diesel::PgConnection {
         tenant: &str,
         request: &WriteRequest,
     ) -> Result<WriteOutcome, TxError> {
+        // The single-statement compare-and-swap first (see `pg_write`); inside the
+        // caller's transaction it saves two of the locking path's three statements.
+        for _ in 0..crate::pg_write::OPTIMISTIC_ATTEMPTS {
+            if let crate::pg_write::Attempt::Written(outcome) =
+                crate::pg_write::try_write(self, tenant, request)?
+            {
+                return Ok(outcome);
+            }
+        }
         let conn = self;
         // Row lock on the pointer: concurrent writers of one resource queue here.
         write_transaction!(

@@ -445,3 +445,28 @@ fn element_inputs_typed_or_untyped() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn compiled_patterns_are_reused_without_mixing_results() {
+    // The same pattern text over many inputs, interleaved with a variant that
+    // differs only by anchoring: each answer must depend on its own input
+    // and pattern, never on what was compiled (and cached) before.
+    for round in 0..3 {
+        for (input, matches, full) in [
+            ("'abc'", true, false),
+            ("'xbx'", true, false),
+            ("'b'", true, true),
+            ("'zzz'", false, false),
+        ] {
+            let partial = eval_json(&format!("{input}.matches('b')"), &json!({}));
+            assert_eq!(partial, json!([matches]), "round {round}: {input}.matches");
+            let whole = eval_json(&format!("{input}.matchesFull('b')"), &json!({}));
+            assert_eq!(whole, json!([full]), "round {round}: {input}.matchesFull");
+        }
+        let bad = parse("'a'.matches('(')").expect("parses");
+        let err = bad
+            .evaluate(&EvalContext::with_model(model()), &json!({}))
+            .expect_err("an invalid pattern fails every time, not only when first compiled");
+        assert!(err.message.contains("invalid regular expression"), "{err}");
+    }
+}

@@ -4,7 +4,8 @@
 //! `valgrind --tool=callgrind --dump-instr=no --collect-atstart=no \
 //!   --toggle-collect='*measured*' target/release/examples/valprof DIR|FILE.ndjson [LAYERS] [PASSES]`
 //! LAYERS is `all` (default), `native` (JSON rules + structure), `json-rules`,
-//! `schema` or `structure`.
+//! `schema` or `structure`. With `VALPROF_DUMP=FILE` every issue of the warm
+//! pass is written to FILE, one per line, to compare outputs across changes.
 use fhir_validate::{Layer, Layers, ValidateOptions, Validator, ValidatorConfig};
 use serde_json::Value;
 use std::time::Instant;
@@ -81,6 +82,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         profiles: Vec::new(),
         layers,
     };
+    if let Ok(dump) = std::env::var("VALPROF_DUMP") {
+        let mut lines = String::new();
+        for (n, r) in resources.iter().enumerate() {
+            for i in validator.validate(r, &opts).issues {
+                lines.push_str(&format!(
+                    "{n}\t{:?}\t{:?}\t{}\t{}\t{:?}\n",
+                    i.severity, i.code, i.expression, i.message, i.layer
+                ));
+            }
+        }
+        std::fs::write(dump, lines)?;
+    }
     let warm = warm_up(&validator, &resources, &opts);
     let t = Instant::now();
     let issues = measured(&validator, &resources, &opts, passes);

@@ -7,9 +7,8 @@ use crate::report::{IssueType, Severity, Sink};
 use crate::structure::Item;
 use crate::Engine;
 use fhir_package::{Constraint, ElementDef};
-use fhirpath::{EvalContext, Expression};
+use fhirpath::Expression;
 use serde_json::Value;
-use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -60,14 +59,13 @@ impl ExpressionCache {
 }
 
 /// What the checks of one resource need besides the focus: `%resource` for
-/// invariants (the context carrying a copy is built only if an expression
-/// uses it) and the contained resources local references may point at
+/// invariants (borrowed by the evaluation) and the contained resources local
+/// references may point at
 /// (those of the container when this resource is itself contained).
 pub(crate) struct ResourceScope<'v> {
     resource: &'v Value,
     /// The resource's own expression (`Bundle.entry[2].resource`).
     expr: &'v str,
-    with_resource: OnceCell<EvalContext>,
     /// (id, resourceType) of the resources `#id` references resolve to.
     pub local: Vec<(String, String)>,
 }
@@ -85,7 +83,6 @@ impl<'v> ResourceScope<'v> {
         ResourceScope {
             resource,
             expr,
-            with_resource: OnceCell::new(),
             local,
         }
     }
@@ -146,18 +143,8 @@ impl Engine {
             let Some(expression) = self.expressions.get(text) else {
                 continue;
             };
-            let needs_resource = text.contains("%resource") || text.contains("%rootResource");
-            let ctx = if needs_resource {
-                scope.with_resource.get_or_init(|| {
-                    let mut ctx = self.eval_context.clone();
-                    ctx.resource = Some(scope.resource.clone());
-                    ctx
-                })
-            } else {
-                &self.eval_context
-            };
             let outcome = expression
-                .evaluate_bool(ctx, focus)
+                .evaluate_bool_in(&self.eval_context, focus, scope.resource)
                 .map_err(|e| e.to_string());
             report(outcome, constraint, item, sink);
         }
@@ -179,7 +166,8 @@ fn rooted_text(def: &ElementDef, item: &Item, scope: &ResourceScope, text: &str)
         return None;
     }
     let rt = scope.resource.get("resourceType")?.as_str()?;
-    let relative = item.expr.strip_prefix(scope.expr)?;
+    let rendered = item.expr();
+    let relative = rendered.strip_prefix(scope.expr)?;
     Some(format!("{rt}{relative}.select({text})"))
 }
 
@@ -199,13 +187,13 @@ fn report(
         Ok(Some(false)) => sink.push(
             severity,
             IssueType::Invariant,
-            &item.expr,
+            &item.expr(),
             format!("constraint {} failed: {}", constraint.key, constraint.human),
         ),
         Err(error) => sink.push(
             Severity::Information,
             IssueType::Processing,
-            &item.expr,
+            &item.expr(),
             format!(
                 "constraint {} could not be evaluated: {error}",
                 constraint.key

@@ -21,6 +21,7 @@
 mod extensions;
 pub mod invariants;
 mod json_rules;
+mod path;
 pub mod primitives;
 mod profiles;
 mod references;

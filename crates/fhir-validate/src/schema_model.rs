@@ -41,6 +41,10 @@ pub struct FhirSchema {
     pub document: Value,
     types: HashMap<String, HashMap<String, Prop>>,
     resource_types: HashSet<String>,
+    /// Types whose instances can hold a resource somewhere below them
+    /// (`ResourceList` itself, resources with `contained`, Bundle entries,
+    /// Parameters...): the only ones worth walking to find nested resources.
+    holding_resources: HashSet<String>,
 }
 
 impl FhirSchema {
@@ -99,11 +103,18 @@ impl FhirSchema {
                 Some((name.clone(), model))
             })
             .collect();
+        let holding_resources = holding_resources(&types);
         Ok(FhirSchema {
             document,
             types,
             resource_types,
+            holding_resources,
         })
+    }
+
+    /// Whether an instance of `type_name` can contain a nested resource.
+    pub fn may_hold_resource(&self, type_name: &str) -> bool {
+        self.holding_resources.contains(type_name)
     }
 
     pub fn is_resource_type(&self, name: &str) -> bool {
@@ -116,6 +127,23 @@ impl FhirSchema {
 
     pub fn prop(&self, type_name: &str, prop: &str) -> Option<&Prop> {
         self.types.get(type_name)?.get(prop)
+    }
+}
+
+/// The fixpoint of "has a property whose type is `ResourceList` or a type
+/// already known to hold one".
+fn holding_resources(types: &HashMap<String, HashMap<String, Prop>>) -> HashSet<String> {
+    let mut holding: HashSet<String> = HashSet::from([RESOURCE_LIST.to_string()]);
+    loop {
+        let before = holding.len();
+        for (name, props) in types {
+            if !holding.contains(name) && props.values().any(|p| holding.contains(&p.type_name)) {
+                holding.insert(name.clone());
+            }
+        }
+        if holding.len() == before {
+            return holding;
+        }
     }
 }
 
@@ -293,6 +321,32 @@ mod tests {
         );
         let contained = s.prop("Patient", "contained").unwrap();
         assert!(contained.array && contained.type_name == RESOURCE_LIST);
+    }
+
+    #[test]
+    fn types_holding_resources_are_found_through_nesting() {
+        let s = FhirSchema::from_document(json!({
+            "definitions": {
+                "ResourceList": { "oneOf": [{ "$ref": "#/definitions/Bundle" }] },
+                "string": { "type": "string" },
+                "Bundle": { "properties": {
+                    "entry": { "type": "array", "items": { "$ref": "#/definitions/Bundle_Entry" } },
+                    "total": { "$ref": "#/definitions/string" }
+                }},
+                "Bundle_Entry": { "properties": {
+                    "resource": { "$ref": "#/definitions/ResourceList" },
+                    "link": { "$ref": "#/definitions/Link" }
+                }},
+                "Link": { "properties": { "url": { "$ref": "#/definitions/string" } } }
+            }
+        }))
+        .unwrap();
+        for holder in [RESOURCE_LIST, "Bundle_Entry", "Bundle"] {
+            assert!(s.may_hold_resource(holder), "{holder}");
+        }
+        for plain in ["Link", "string", "Nope"] {
+            assert!(!s.may_hold_resource(plain), "{plain}");
+        }
     }
 
     #[test]

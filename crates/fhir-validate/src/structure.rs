@@ -11,17 +11,25 @@
 //! datatype's tree unless the profile constrains their children.
 
 use crate::invariants::ResourceScope;
+use crate::path::Path;
 use crate::report::{IssueType, Sink};
 use crate::Engine;
 use fhir_package::{ElementDef, ElementId, ElementTree, TypeRef};
 use serde_json::{Map, Value};
 
 /// One element occurrence: the JSON value (None for a primitive that only
-/// has `_x` extensions) and its `_x` companion.
+/// has `_x` extensions), its `_x` companion and where it is.
 pub(crate) struct Item<'v> {
     pub value: Option<&'v Value>,
     pub extras: Option<&'v Value>,
-    pub expr: String,
+    pub path: Path<'v>,
+}
+
+impl Item<'_> {
+    /// The element's expression, for an issue.
+    pub fn expr(&self) -> String {
+        self.path.render()
+    }
 }
 
 impl Engine {
@@ -37,13 +45,14 @@ impl Engine {
     ) {
         let Value::Object(obj) = resource else { return };
         let scope = ResourceScope::new(resource, expr, container);
-        self.walk_object(tree, tree.root(), obj, expr, &scope, sink);
+        let path = Path::Root(expr);
+        self.walk_object(tree, tree.root(), obj, &path, &scope, sink);
         let root = tree.get(tree.root());
         if let Some(root) = root {
             let item = Item {
                 value: Some(resource),
                 extras: None,
-                expr: expr.to_string(),
+                path,
             };
             self.check_constraints(root, &item, &scope, sink);
         }
@@ -56,7 +65,7 @@ impl Engine {
         tree: &ElementTree,
         element: ElementId,
         obj: &Map<String, Value>,
-        expr: &str,
+        path: &Path,
         scope: &ResourceScope,
         sink: &mut Sink,
     ) {
@@ -77,7 +86,7 @@ impl Engine {
                 }
                 None => sink.error(
                     IssueType::Structure,
-                    &format!("{expr}.{name}"),
+                    &path.field(name).render(),
                     format!("unknown element '{name}'"),
                 ),
             }
@@ -91,7 +100,7 @@ impl Engine {
                 .filter(|(c, _)| c == child)
                 .map(|(_, n)| *n)
                 .collect();
-            self.check_element(tree, *child, def, obj, &present, expr, scope, sink);
+            self.check_element(tree, *child, def, obj, &present, path, scope, sink);
         }
     }
 
@@ -103,14 +112,14 @@ impl Engine {
         def: &ElementDef,
         obj: &Map<String, Value>,
         present: &[&str],
-        parent_expr: &str,
+        parent: &Path,
         scope: &ResourceScope,
         sink: &mut Sink,
     ) {
         if def.is_choice && present.len() > 1 {
             sink.error(
                 IssueType::Structure,
-                &format!("{parent_expr}.{}[x]", def.name),
+                &format!("{}.{}[x]", parent.render(), def.name),
                 format!(
                     "only one of {} may be present, found {}",
                     def.name,
@@ -127,7 +136,7 @@ impl Engine {
                 } else {
                     def.types.first()
                 };
-                items_of(obj, prop, parent_expr)
+                items_of(obj, prop, parent)
                     .into_iter()
                     .map(move |item| (item, type_ref))
             })
@@ -151,19 +160,14 @@ impl Engine {
             } else {
                 format!("'{what}' has {count} value(s), minimum is {}", def.min)
             };
-            sink.error(
-                IssueType::Required,
-                &format!("{parent_expr}.{what}"),
-                detail,
-            );
+            sink.error(IssueType::Required, &parent.field(&what).render(), detail);
         }
         if !def.max.allows(count) {
             sink.error(
                 IssueType::Structure,
-                &format!(
-                    "{parent_expr}.{}",
-                    present.first().copied().unwrap_or(&def.name)
-                ),
+                &parent
+                    .field(present.first().copied().unwrap_or(&def.name))
+                    .render(),
                 format!("{count} values, but at most {} allowed", max_text(def)),
             );
         }
@@ -199,12 +203,12 @@ impl Engine {
             if def.is_choice {
                 sink.error(
                     IssueType::Structure,
-                    &item.expr,
+                    &item.expr(),
                     format!("this type is not allowed for {}[x]", def.name),
                 );
             } else if def.content_reference.is_some() || def.types.is_empty() {
                 if let Some(Value::Object(obj)) = item.value {
-                    self.walk_object(tree, id, obj, &item.expr, scope, sink);
+                    self.walk_object(tree, id, obj, &item.path, scope, sink);
                     self.check_constraints(def, item, scope, sink);
                 }
             }
@@ -214,7 +218,7 @@ impl Engine {
         self.check_value_rules(def, code, item, sink);
         if crate::primitives::is_primitive(code) || type_ref.system_type.is_some() {
             if let Some(Value::Object(extras)) = item.extras {
-                self.walk_extensions_of(extras, &item.expr, scope, sink);
+                self.walk_extensions_of(extras, &item.path, scope, sink);
             }
             self.check_constraints(def, item, scope, sink);
             return;
@@ -227,7 +231,7 @@ impl Engine {
             let container = (def.name == "contained").then_some(scope.local.as_slice());
             self.validate_structure(
                 item.value.unwrap_or(&Value::Null),
-                &item.expr,
+                &item.expr(),
                 &[],
                 container,
                 sink,
@@ -237,21 +241,21 @@ impl Engine {
         if code == "Extension" {
             self.check_extension(tree, id, def, obj, item, scope, sink);
         } else if code == "Reference" {
-            self.check_reference(type_ref, obj, &item.expr, scope, sink);
+            self.check_reference(type_ref, obj, &item.path, scope, sink);
         }
         if !tree.children_of(id).is_empty() && code != "Extension" {
-            self.walk_object(tree, id, obj, &item.expr, scope, sink);
+            self.walk_object(tree, id, obj, &item.path, scope, sink);
         } else if code != "Extension" {
             match self.type_tree(code) {
                 Some(type_tree) => {
-                    self.walk_object(type_tree, type_tree.root(), obj, &item.expr, scope, sink);
+                    self.walk_object(type_tree, type_tree.root(), obj, &item.path, scope, sink);
                     if let Some(root) = type_tree.get(type_tree.root()) {
                         self.check_constraints(root, item, scope, sink);
                     }
                 }
                 None => sink.warning(
                     IssueType::NotSupported,
-                    &item.expr,
+                    &item.expr(),
                     format!("no definition for type '{code}'; content not checked"),
                 ),
             }
@@ -271,12 +275,12 @@ impl Engine {
     fn walk_extensions_of(
         &self,
         extras: &Map<String, Value>,
-        expr: &str,
+        path: &Path,
         scope: &ResourceScope,
         sink: &mut Sink,
     ) {
         if let Some(tree) = self.type_tree("Element") {
-            self.walk_object(tree, tree.root(), extras, expr, scope, sink);
+            self.walk_object(tree, tree.root(), extras, path, scope, sink);
         }
     }
 }
@@ -289,10 +293,9 @@ fn max_text(def: &ElementDef) -> String {
 }
 
 /// The occurrences of property `prop` (and `_prop`) of `obj`, aligned.
-fn items_of<'v>(obj: &'v Map<String, Value>, prop: &str, parent_expr: &str) -> Vec<Item<'v>> {
+fn items_of<'v>(obj: &'v Map<String, Value>, prop: &'v str, parent: &'v Path<'v>) -> Vec<Item<'v>> {
     let value = obj.get(prop);
-    let extras = obj.get(&format!("_{prop}"));
-    let base = format!("{parent_expr}.{prop}");
+    let extras = companion(obj, prop);
     match (value, extras) {
         (Some(Value::Array(values)), extras) => {
             let extras = extras.and_then(Value::as_array);
@@ -301,7 +304,7 @@ fn items_of<'v>(obj: &'v Map<String, Value>, prop: &str, parent_expr: &str) -> V
                 .map(|i| Item {
                     value: values.get(i).filter(|v| !v.is_null()),
                     extras: extras.and_then(|e| e.get(i)).filter(|v| !v.is_null()),
-                    expr: format!("{base}[{i}]"),
+                    path: Path::Item(parent, prop, i),
                 })
                 .filter(|item| item.value.is_some() || item.extras.is_some())
                 .collect()
@@ -313,14 +316,30 @@ fn items_of<'v>(obj: &'v Map<String, Value>, prop: &str, parent_expr: &str) -> V
             .map(|(i, e)| Item {
                 value: None,
                 extras: Some(e),
-                expr: format!("{base}[{i}]"),
+                path: Path::Item(parent, prop, i),
             })
             .collect(),
         (Some(Value::Null), None) | (None, None) => Vec::new(),
         (value, extras) => vec![Item {
             value: value.filter(|v| !v.is_null()),
             extras,
-            expr: base,
+            path: Path::Field(parent, prop),
         }],
+    }
+}
+
+/// `obj["_" + prop]`, without a heap allocation for the key of any
+/// property name shorter than 63 bytes (all of FHIR's).
+fn companion<'v>(obj: &'v Map<String, Value>, prop: &str) -> Option<&'v Value> {
+    let mut buf = [0u8; 64];
+    match buf.get_mut(1..=prop.len()) {
+        Some(tail) => {
+            tail.copy_from_slice(prop.as_bytes());
+            buf[0] = b'_';
+            // '_' followed by a valid str is a valid str.
+            let key = std::str::from_utf8(&buf[..=prop.len()]).ok()?;
+            obj.get(key)
+        }
+        None => obj.get(&format!("_{prop}")),
     }
 }

@@ -470,3 +470,37 @@ fn compiled_patterns_are_reused_without_mixing_results() {
         assert!(err.message.contains("invalid regular expression"), "{err}");
     }
 }
+
+#[test]
+fn borrowed_resource_matches_the_owned_one() {
+    let resource = patient();
+    let element = &resource["contact"][0];
+    let owned = {
+        let mut ctx = EvalContext::with_model(model());
+        ctx.resource = Some(resource.clone());
+        ctx
+    };
+    let plain = EvalContext::with_model(model());
+    for text in [
+        "%resource.id",
+        "%rootResource.birthDate",
+        "gender = 'female'",
+    ] {
+        let expr = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let expected = expr.evaluate(&owned, element).expect(text);
+        let borrowed = expr.evaluate_in(&plain, element, &resource).expect(text);
+        assert_eq!(
+            fhirpath::to_json_output(&borrowed),
+            fhirpath::to_json_output(&expected),
+            "{text}"
+        );
+        assert!(!fhirpath::to_json_output(&borrowed)
+            .as_array()
+            .is_none_or(Vec::is_empty));
+    }
+    let check = parse("%resource.id = 'p1'").expect("parses");
+    assert_eq!(
+        check.evaluate_bool_in(&plain, element, &resource),
+        Ok(Some(true))
+    );
+}

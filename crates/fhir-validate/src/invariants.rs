@@ -8,6 +8,7 @@ use crate::structure::Item;
 use crate::Engine;
 use fhir_package::{Constraint, ElementDef};
 use fhirpath::Expression;
+use fnv::FnvHashMap;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -109,7 +110,63 @@ fn contained_ids(resource: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What is left to evaluate of one element definition's constraints once
+/// the skipped ones are dropped, with their parsed expressions.
+struct Planned {
+    /// Index into `ElementDef::constraints`.
+    index: usize,
+    /// None when the text does not parse (the constraint is then only
+    /// evaluated rooted, where it reports that it cannot be parsed).
+    expression: Option<Arc<Expression>>,
+}
+
+struct Plan {
+    /// Backbone constraints are evaluated rooted (see [`rooted_text`]).
+    backbone: bool,
+    constraints: Vec<Planned>,
+}
+
+/// Plans by element definition, built on first use. Keyed by the
+/// definition's address: element trees live in the `FhirDefinitions` the
+/// engine holds an `Arc` of and are never moved or freed while it lives,
+/// so an address names one definition for the engine's whole life.
+#[derive(Default)]
+pub(crate) struct ConstraintPlans {
+    plans: RwLock<FnvHashMap<usize, Arc<Plan>>>,
+}
+
 impl Engine {
+    fn plan(&self, def: &ElementDef) -> Arc<Plan> {
+        let key = def as *const ElementDef as usize;
+        if let Ok(plans) = self.plans.plans.read() {
+            if let Some(plan) = plans.get(&key) {
+                return plan.clone();
+            }
+        }
+        let constraints = def
+            .constraints
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !SKIPPED.iter().any(|(key, _)| *key == c.key))
+            .filter_map(|(index, c)| Some((index, c.expression.as_deref()?)))
+            // resolve() would need other servers' resources; local targets
+            // are checked natively by the reference checks.
+            .filter(|(_, text)| !text.contains("resolve()"))
+            .map(|(index, text)| Planned {
+                index,
+                expression: self.expressions.get(text),
+            })
+            .collect();
+        let plan = Arc::new(Plan {
+            backbone: is_backbone(def),
+            constraints,
+        });
+        if let Ok(mut plans) = self.plans.plans.write() {
+            plans.insert(key, plan.clone());
+        }
+        plan
+    }
+
     pub(crate) fn check_constraints(
         &self,
         def: &ElementDef,
@@ -118,19 +175,24 @@ impl Engine {
         sink: &mut Sink,
     ) {
         let Some(focus) = item.value else { return };
-        for constraint in &def.constraints {
-            if SKIPPED.iter().any(|(key, _)| *key == constraint.key) {
+        // Most elements only carry ele-1, which is checked natively.
+        if def.constraints.iter().all(|c| c.key == "ele-1") {
+            return;
+        }
+        let plan = self.plan(def);
+        for planned in &plan.constraints {
+            let Some(constraint) = def.constraints.get(planned.index) else {
                 continue;
-            }
+            };
             let Some(text) = constraint.expression.as_deref() else {
                 continue;
             };
-            // resolve() would need other servers' resources; local targets
-            // are checked natively by the reference checks.
-            if text.contains("resolve()") {
-                continue;
-            }
-            if let Some(rooted) = rooted_text(def, item, scope, text) {
+            let rooted = if plan.backbone {
+                rooted_text(item, scope, text)
+            } else {
+                None
+            };
+            if let Some(rooted) = rooted {
                 let outcome = match self.expressions.get(&rooted) {
                     Some(e) => e
                         .evaluate_bool(&self.eval_context, scope.resource)
@@ -140,7 +202,7 @@ impl Engine {
                 report(outcome, constraint, item, sink);
                 continue;
             }
-            let Some(expression) = self.expressions.get(text) else {
+            let Some(expression) = &planned.expression else {
                 continue;
             };
             let outcome = expression
@@ -151,20 +213,21 @@ impl Engine {
     }
 }
 
+fn is_backbone(def: &ElementDef) -> bool {
+    let backbone = def
+        .types
+        .first()
+        .is_some_and(|t| t.code == "BackboneElement" || t.code == "Element");
+    backbone && def.path.contains('.')
+}
+
 /// The fhirpath engine types its input from `resourceType` only, so a
 /// backbone element given as the focus would be untyped (choice and
 /// prefix-sharing names then resolve wrongly). Constraints on backbone
 /// elements are therefore evaluated from the resource root as
 /// `Type.path[i].to[j].select(constraint)`; that path has only plain names,
 /// since backbone elements are never choices.
-fn rooted_text(def: &ElementDef, item: &Item, scope: &ResourceScope, text: &str) -> Option<String> {
-    let backbone = def
-        .types
-        .first()
-        .is_some_and(|t| t.code == "BackboneElement" || t.code == "Element");
-    if !backbone || !def.path.contains('.') {
-        return None;
-    }
+fn rooted_text(item: &Item, scope: &ResourceScope, text: &str) -> Option<String> {
     let rt = scope.resource.get("resourceType")?.as_str()?;
     let rendered = item.expr();
     let relative = rendered.strip_prefix(scope.expr)?;

@@ -3,8 +3,9 @@
 //! array or not) that the JSON-rules layer walks with.
 
 use crate::primitives;
+use fnv::FnvHashMap;
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
@@ -39,7 +40,10 @@ pub struct Prop {
 pub struct FhirSchema {
     /// The schema document with the in-memory patches of [`patch`] applied.
     pub document: Value,
-    types: HashMap<String, HashMap<String, Prop>>,
+    /// FNV rather than SipHash: the JSON rules look up two short names per
+    /// property of every instance, and the keys are not attacker-chosen
+    /// (they come from the schema; lookups only read).
+    types: FnvHashMap<String, FnvHashMap<String, Prop>>,
     resource_types: HashSet<String>,
     /// Types whose instances can hold a resource somewhere below them
     /// (`ResourceList` itself, resources with `contained`, Bundle entries,
@@ -132,7 +136,7 @@ impl FhirSchema {
 
 /// The fixpoint of "has a property whose type is `ResourceList` or a type
 /// already known to hold one".
-fn holding_resources(types: &HashMap<String, HashMap<String, Prop>>) -> HashSet<String> {
+fn holding_resources(types: &FnvHashMap<String, FnvHashMap<String, Prop>>) -> HashSet<String> {
     let mut holding: HashSet<String> = HashSet::from([RESOURCE_LIST.to_string()]);
     loop {
         let before = holding.len();

@@ -226,8 +226,7 @@ impl Engine {
         let Some(Value::Object(obj)) = item.value else {
             return;
         };
-        if code == "Resource" || self.defs.type_kind(code) == Some(fhir_package::TypeKind::Resource)
-        {
+        if code == "Resource" || self.is_resource_type(code) {
             let container = (def.name == "contained").then_some(scope.local.as_slice());
             self.validate_structure(
                 item.value.unwrap_or(&Value::Null),
@@ -261,6 +260,20 @@ impl Engine {
             }
         }
         self.check_constraints(def, item, scope, sink);
+    }
+
+    /// Whether `code` names a resource type (memoized `type_kind`).
+    fn is_resource_type(&self, code: &str) -> bool {
+        if let Ok(known) = self.resource_kinds.read() {
+            if let Some(answer) = known.get(code) {
+                return *answer;
+            }
+        }
+        let answer = self.defs.type_kind(code) == Some(fhir_package::TypeKind::Resource);
+        if let Ok(mut known) = self.resource_kinds.write() {
+            known.insert(code.to_string(), answer);
+        }
+        answer
     }
 
     /// The base definition's tree of a datatype or resource type.

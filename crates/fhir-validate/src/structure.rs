@@ -70,49 +70,66 @@ impl Engine {
         sink: &mut Sink,
     ) {
         let children = tree.children_of(element);
-        let mut seen: Vec<(ElementId, &str)> = Vec::new();
-        for key in obj.keys() {
+        // One pass over the properties, pairing `x` with `_x`, so that the
+        // elements are read without looking the object up again.
+        let mut seen: Vec<Present> = Vec::new();
+        for (key, value) in obj {
             // resourceType is a property of the resource, not an element,
             // except in the few backbones that define one (ExampleScenario).
             if key == "resourceType" && element == tree.root() {
                 continue;
             }
-            let name = key.strip_prefix('_').unwrap_or(key);
-            match tree.child_of(element, name) {
-                Some(child) => {
-                    if !seen.iter().any(|(_, n)| *n == name) {
-                        seen.push((child, name));
+            let (name, is_extras) = match key.strip_prefix('_') {
+                Some(name) => (name, true),
+                None => (key.as_str(), false),
+            };
+            let slot = match seen.iter().position(|p| p.name == name) {
+                Some(at) => seen.get_mut(at),
+                None => match tree.child_of(element, name) {
+                    Some(child) => {
+                        seen.push(Present {
+                            child,
+                            name,
+                            value: None,
+                            extras: None,
+                        });
+                        seen.last_mut()
                     }
+                    None => {
+                        sink.error(
+                            IssueType::Structure,
+                            &path.field(name).render(),
+                            format!("unknown element '{name}'"),
+                        );
+                        None
+                    }
+                },
+            };
+            if let Some(slot) = slot {
+                if is_extras {
+                    slot.extras = Some(value);
+                } else {
+                    slot.value = Some(value);
                 }
-                None => sink.error(
-                    IssueType::Structure,
-                    &path.field(name).render(),
-                    format!("unknown element '{name}'"),
-                ),
             }
         }
         for child in children {
             let Some(def) = tree.get(*child) else {
                 continue;
             };
-            let present: Vec<&str> = seen
-                .iter()
-                .filter(|(c, _)| c == child)
-                .map(|(_, n)| *n)
-                .collect();
-            self.check_element(tree, *child, def, obj, &present, path, scope, sink);
+            let present: Vec<&Present> = seen.iter().filter(|p| p.child == *child).collect();
+            self.check_element(tree, *child, def, &present, path, scope, sink);
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn check_element(
+    fn check_element<'v>(
         &self,
         tree: &ElementTree,
         id: ElementId,
         def: &ElementDef,
-        obj: &Map<String, Value>,
-        present: &[&str],
-        parent: &Path,
+        present: &[&Present<'v>],
+        parent: &'v Path<'v>,
         scope: &ResourceScope,
         sink: &mut Sink,
     ) {
@@ -123,20 +140,25 @@ impl Engine {
                 format!(
                     "only one of {} may be present, found {}",
                     def.name,
-                    present.join(", ")
+                    present
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
         let items: Vec<(Item, Option<&TypeRef>)> = present
             .iter()
-            .flat_map(|prop| {
+            .flat_map(|p| {
                 let type_ref = if def.is_choice {
-                    prop.strip_prefix(def.name.as_str())
+                    p.name
+                        .strip_prefix(def.name.as_str())
                         .and_then(|s| def.choice_type_for_suffix(s))
                 } else {
                     def.types.first()
                 };
-                items_of(obj, prop, parent)
+                items_of(p, parent)
                     .into_iter()
                     .map(move |item| (item, type_ref))
             })
@@ -166,7 +188,7 @@ impl Engine {
             sink.error(
                 IssueType::Structure,
                 &parent
-                    .field(present.first().copied().unwrap_or(&def.name))
+                    .field(present.first().map_or(def.name.as_str(), |p| p.name))
                     .render(),
                 format!("{count} values, but at most {} allowed", max_text(def)),
             );
@@ -305,10 +327,17 @@ fn max_text(def: &ElementDef) -> String {
     }
 }
 
-/// The occurrences of property `prop` (and `_prop`) of `obj`, aligned.
-fn items_of<'v>(obj: &'v Map<String, Value>, prop: &'v str, parent: &'v Path<'v>) -> Vec<Item<'v>> {
-    let value = obj.get(prop);
-    let extras = companion(obj, prop);
+/// A property present in an object, with its `_x` companion.
+pub(crate) struct Present<'v> {
+    child: ElementId,
+    name: &'v str,
+    value: Option<&'v Value>,
+    extras: Option<&'v Value>,
+}
+
+/// The occurrences of a present property (and its `_x`), aligned.
+fn items_of<'v>(present: &Present<'v>, parent: &'v Path<'v>) -> Vec<Item<'v>> {
+    let (value, extras, prop) = (present.value, present.extras, present.name);
     match (value, extras) {
         (Some(Value::Array(values)), extras) => {
             let extras = extras.and_then(Value::as_array);
@@ -338,21 +367,5 @@ fn items_of<'v>(obj: &'v Map<String, Value>, prop: &'v str, parent: &'v Path<'v>
             extras,
             path: Path::Field(parent, prop),
         }],
-    }
-}
-
-/// `obj["_" + prop]`, without a heap allocation for the key of any
-/// property name shorter than 63 bytes (all of FHIR's).
-fn companion<'v>(obj: &'v Map<String, Value>, prop: &str) -> Option<&'v Value> {
-    let mut buf = [0u8; 64];
-    match buf.get_mut(1..=prop.len()) {
-        Some(tail) => {
-            tail.copy_from_slice(prop.as_bytes());
-            buf[0] = b'_';
-            // '_' followed by a valid str is a valid str.
-            let key = std::str::from_utf8(&buf[..=prop.len()]).ok()?;
-            obj.get(key)
-        }
-        None => obj.get(&format!("_{prop}")),
     }
 }

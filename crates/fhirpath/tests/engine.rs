@@ -504,3 +504,26 @@ fn borrowed_resource_matches_the_owned_one() {
         Ok(Some(true))
     );
 }
+
+#[test]
+fn choice_present_only_through_its_underscore_sibling() {
+    let only_sibling = json!({"resourceType": "Observation", "_valueString": {"extension": [{"url": "u", "valueString": "why"}]}});
+    assert_eq!(
+        eval_json("Observation.value.exists()", &only_sibling),
+        json!([true])
+    );
+    assert_eq!(
+        eval_json("Observation.value.hasValue()", &only_sibling),
+        json!([false])
+    );
+    assert_eq!(
+        eval_json("Observation.value.extension.value", &only_sibling),
+        json!(["why"])
+    );
+    // A sibling of another element sharing the prefix is not the choice.
+    let other = json!({"resourceType": "Observation", "_valueless": {"id": "x"}});
+    assert_eq!(
+        eval_json("Observation.value.exists()", &other),
+        json!([false])
+    );
+}

@@ -113,12 +113,23 @@ impl Engine {
                 }
             }
         }
+        // Stable: a choice's properties stay in document order.
+        seen.sort_by_key(|p| p.child);
         for child in children {
             let Some(def) = tree.get(*child) else {
                 continue;
             };
-            let present: Vec<&Present> = seen.iter().filter(|p| p.child == *child).collect();
-            self.check_element(tree, *child, def, &present, path, scope, sink);
+            let start = seen.partition_point(|p| p.child < *child);
+            let end = seen.partition_point(|p| p.child <= *child);
+            let present = seen.get(start..end).unwrap_or_default();
+            if present.is_empty() {
+                // Absent: only a minimum can be broken.
+                if def.min > 0 {
+                    self.report_missing(def, 0, path, sink);
+                }
+                continue;
+            }
+            self.check_element(tree, *child, def, present, path, scope, sink);
         }
     }
 
@@ -128,7 +139,7 @@ impl Engine {
         tree: &ElementTree,
         id: ElementId,
         def: &ElementDef,
-        present: &[&Present<'v>],
+        present: &[Present<'v>],
         parent: &'v Path<'v>,
         scope: &ResourceScope,
         sink: &mut Sink,
@@ -148,21 +159,17 @@ impl Engine {
                 ),
             );
         }
-        let items: Vec<(Item, Option<&TypeRef>)> = present
-            .iter()
-            .flat_map(|p| {
-                let type_ref = if def.is_choice {
-                    p.name
-                        .strip_prefix(def.name.as_str())
-                        .and_then(|s| def.choice_type_for_suffix(s))
-                } else {
-                    def.types.first()
-                };
-                items_of(p, parent)
-                    .into_iter()
-                    .map(move |item| (item, type_ref))
-            })
-            .collect();
+        let mut items: Vec<(Item, Option<&TypeRef>)> = Vec::new();
+        for p in present {
+            let type_ref = if def.is_choice {
+                p.name
+                    .strip_prefix(def.name.as_str())
+                    .and_then(|s| def.choice_type_for_suffix(s))
+            } else {
+                def.types.first()
+            };
+            items_of(p, parent, type_ref, &mut items);
+        }
         // A primitive counts when it has a value or extensions; an `_x`
         // holding only an id does not satisfy a minimum.
         let count = items
@@ -172,17 +179,7 @@ impl Engine {
             })
             .count();
         if count < def.min as usize {
-            let what = if def.is_choice {
-                format!("{}[x]", def.name)
-            } else {
-                def.name.clone()
-            };
-            let detail = if count == 0 {
-                format!("'{what}' is required (minimum {}) but missing", def.min)
-            } else {
-                format!("'{what}' has {count} value(s), minimum is {}", def.min)
-            };
-            sink.error(IssueType::Required, &parent.field(&what).render(), detail);
+            self.report_missing(def, count, parent, sink);
         }
         if !def.max.allows(count) {
             sink.error(
@@ -284,6 +281,21 @@ impl Engine {
         self.check_constraints(def, item, scope, sink);
     }
 
+    /// `def` has `count` values, fewer than its minimum.
+    fn report_missing(&self, def: &ElementDef, count: usize, parent: &Path, sink: &mut Sink) {
+        let what = if def.is_choice {
+            format!("{}[x]", def.name)
+        } else {
+            def.name.clone()
+        };
+        let detail = if count == 0 {
+            format!("'{what}' is required (minimum {}) but missing", def.min)
+        } else {
+            format!("'{what}' has {count} value(s), minimum is {}", def.min)
+        };
+        sink.error(IssueType::Required, &parent.field(&what).render(), detail);
+    }
+
     /// Whether `code` names a resource type (memoized `type_kind`).
     fn is_resource_type(&self, code: &str) -> bool {
         if let Ok(known) = self.resource_kinds.read() {
@@ -336,36 +348,46 @@ pub(crate) struct Present<'v> {
 }
 
 /// The occurrences of a present property (and its `_x`), aligned.
-fn items_of<'v>(present: &Present<'v>, parent: &'v Path<'v>) -> Vec<Item<'v>> {
+fn items_of<'v, 't>(
+    present: &Present<'v>,
+    parent: &'v Path<'v>,
+    type_ref: Option<&'t TypeRef>,
+    out: &mut Vec<(Item<'v>, Option<&'t TypeRef>)>,
+) {
     let (value, extras, prop) = (present.value, present.extras, present.name);
     match (value, extras) {
         (Some(Value::Array(values)), extras) => {
             let extras = extras.and_then(Value::as_array);
             let len = values.len().max(extras.map_or(0, Vec::len));
-            (0..len)
+            let items = (0..len)
                 .map(|i| Item {
                     value: values.get(i).filter(|v| !v.is_null()),
                     extras: extras.and_then(|e| e.get(i)).filter(|v| !v.is_null()),
                     path: Path::Item(parent, prop, i),
                 })
-                .filter(|item| item.value.is_some() || item.extras.is_some())
-                .collect()
+                .filter(|item| item.value.is_some() || item.extras.is_some());
+            out.extend(items.map(|item| (item, type_ref)));
         }
-        (None, Some(Value::Array(extras))) => extras
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| !e.is_null())
-            .map(|(i, e)| Item {
-                value: None,
-                extras: Some(e),
-                path: Path::Item(parent, prop, i),
-            })
-            .collect(),
-        (Some(Value::Null), None) | (None, None) => Vec::new(),
-        (value, extras) => vec![Item {
-            value: value.filter(|v| !v.is_null()),
-            extras,
-            path: Path::Field(parent, prop),
-        }],
+        (None, Some(Value::Array(extras))) => {
+            let items = extras
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| !e.is_null())
+                .map(|(i, e)| Item {
+                    value: None,
+                    extras: Some(e),
+                    path: Path::Item(parent, prop, i),
+                });
+            out.extend(items.map(|item| (item, type_ref)));
+        }
+        (Some(Value::Null), None) | (None, None) => {}
+        (value, extras) => out.push((
+            Item {
+                value: value.filter(|v| !v.is_null()),
+                extras,
+                path: Path::Field(parent, prop),
+            },
+            type_ref,
+        )),
     }
 }

@@ -69,6 +69,14 @@ pub(crate) struct ResourceScope<'v> {
     expr: &'v str,
     /// (id, resourceType) of the resources `#id` references resolve to.
     pub local: Vec<(String, String)>,
+    /// This walk is against a profile, after the walk against the base
+    /// definition. A constraint introduced by a core type definition was
+    /// then already evaluated by the base walk on this very element (that
+    /// walk reaches every element, with its resource or datatype definition
+    /// carrying the constraint), with the same expression, focus and
+    /// `%resource`, so it would only produce the same issue again, which
+    /// `dedup` drops. Such constraints are skipped in profile walks.
+    pub profile_walk: bool,
 }
 
 impl<'v> ResourceScope<'v> {
@@ -76,6 +84,7 @@ impl<'v> ResourceScope<'v> {
         resource: &'v Value,
         expr: &'v str,
         inherited: Option<&[(String, String)]>,
+        profile_walk: bool,
     ) -> ResourceScope<'v> {
         let local = match inherited {
             Some(ids) => ids.to_vec(),
@@ -85,6 +94,7 @@ impl<'v> ResourceScope<'v> {
             resource,
             expr,
             local,
+            profile_walk,
         }
     }
 
@@ -118,6 +128,9 @@ struct Planned {
     /// None when the text does not parse (the constraint is then only
     /// evaluated rooted, where it reports that it cannot be parsed).
     expression: Option<Arc<Expression>>,
+    /// Introduced by a core type definition (a resource or datatype), not
+    /// by a profile: see [`ResourceScope::profile_walk`].
+    from_type_definition: bool,
 }
 
 struct Plan {
@@ -155,6 +168,12 @@ impl Engine {
             .map(|(index, text)| Planned {
                 index,
                 expression: self.expressions.get(text),
+                from_type_definition: def
+                    .constraints
+                    .get(index)
+                    .and_then(|c| c.source.as_deref())
+                    .and_then(|url| self.defs.structure_definition(url))
+                    .is_some_and(|sd| sd.is_type_definition()),
             })
             .collect();
         let plan = Arc::new(Plan {
@@ -181,6 +200,9 @@ impl Engine {
         }
         let plan = self.plan(def);
         for planned in &plan.constraints {
+            if scope.profile_walk && planned.from_type_definition {
+                continue;
+            }
             let Some(constraint) = def.constraints.get(planned.index) else {
                 continue;
             };

@@ -41,10 +41,11 @@ impl Engine {
         resource: &Value,
         expr: &str,
         container: Option<&[(String, String)]>,
+        profile_walk: bool,
         sink: &mut Sink,
     ) {
         let Value::Object(obj) = resource else { return };
-        let scope = ResourceScope::new(resource, expr, container);
+        let scope = ResourceScope::new(resource, expr, container, profile_walk);
         let path = Path::Root(expr);
         self.walk_object(tree, tree.root(), obj, &path, &scope, sink);
         let root = tree.get(tree.root());

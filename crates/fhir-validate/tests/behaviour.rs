@@ -157,3 +157,47 @@ fn the_validator_is_shared_across_threads() {
         }
     });
 }
+
+#[test]
+fn under_a_profile_base_constraints_report_once_and_profile_constraints_still_run() {
+    let Some(v) = common::validator() else { return };
+    let mut obs = observation();
+    obs["meta"] = json!({ "profile": [VITALS] });
+    // qty-3 (from the Quantity definition): a unit code needs its system.
+    obs["valueQuantity"]
+        .as_object_mut()
+        .unwrap()
+        .remove("system");
+    let report = v.validate(&obs, &ValidateOptions::default());
+    let qty3: Vec<_> = report
+        .issues
+        .iter()
+        .filter(|i| i.message.contains("qty-3"))
+        .collect();
+    assert_eq!(qty3.len(), 1, "{:?}", report.issues);
+    assert_eq!(qty3[0].expression, "Observation.valueQuantity");
+    assert_eq!(qty3[0].code, IssueType::Invariant);
+
+    // vs-2 (from the vital-signs profile itself) is still evaluated.
+    let mut no_value = observation();
+    no_value["meta"] = json!({ "profile": [VITALS] });
+    no_value.as_object_mut().unwrap().remove("valueQuantity");
+    let report = v.validate(&no_value, &ValidateOptions::default());
+    assert!(
+        report.issues.iter().any(|i| i.message.contains("vs-2")),
+        "{:?}",
+        report.issues
+    );
+    let without_profile = v.validate(
+        &{
+            let mut o = observation();
+            o.as_object_mut().unwrap().remove("valueQuantity");
+            o
+        },
+        &ValidateOptions::default(),
+    );
+    assert!(!without_profile
+        .issues
+        .iter()
+        .any(|i| i.message.contains("vs-2")));
+}

@@ -264,6 +264,14 @@ fn patch_patterns_and_versions(value: &mut Value) {
         Value::Object(obj) => {
             if let Some(Value::String(pattern)) = obj.get_mut("pattern") {
                 *pattern = xml_regex_to_ecma(pattern);
+                // `string` and `markdown`: "any character, at least one" is
+                // exactly `minLength: 1` (both keywords apply to strings
+                // only), which the gate checks without running a regex over
+                // every string of every resource.
+                if pattern == ANY_NON_EMPTY && !obj.contains_key("minLength") {
+                    obj.remove("pattern");
+                    obj.insert("minLength".into(), Value::from(1));
+                }
             }
             if let Some(Value::Array(options)) = obj.get_mut("enum") {
                 let is_versions = options.iter().any(|o| o == "4.0.0");
@@ -277,6 +285,9 @@ fn patch_patterns_and_versions(value: &mut Value) {
         _ => {}
     }
 }
+
+/// The ECMA form of the R4 `string`/`markdown` pattern.
+const ANY_NON_EMPTY: &str = r"^[\s\S]+$";
 
 /// `[ \r\n\t\S]` (string: any character) and `\s`/`[^\s]` (code) in the
 /// XML-schema sense.
@@ -373,6 +384,9 @@ mod tests {
         patch_patterns_and_versions(&mut v);
         assert_eq!(v["enum"], json!(["4.0.0", "4.0.1"]));
         assert_eq!(v["x"]["pattern"], r"[ \t\r\n]");
+        let mut string = json!({ "type": "string", "pattern": r"^[ \r\n\t\S]+$" });
+        patch_patterns_and_versions(&mut string);
+        assert_eq!(string, json!({ "type": "string", "minLength": 1 }));
     }
 
     #[test]

@@ -264,6 +264,14 @@ impl Engine {
         }
         if !tree.children_of(id).is_empty() && code != "Extension" {
             self.walk_object(tree, id, obj, &item.path, scope, sink);
+        } else if scope.profile_walk && !matches!(code, "Extension" | "BackboneElement" | "Element")
+        {
+            // The profile does not constrain this datatype's content, so
+            // the walk below would repeat, on the same value with the same
+            // datatype tree and path, what the base walk already did (the
+            // base walk reaches every value, and walks datatype content with
+            // its type's tree): it could only report the same issues again,
+            // which `dedup` drops.
         } else if code != "Extension" {
             match self.type_tree(code) {
                 Some(type_tree) => {

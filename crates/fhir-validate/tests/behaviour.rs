@@ -2,7 +2,7 @@
 //! operator-enforced profiles, and the OperationOutcome rendering.
 mod common;
 
-use fhir_validate::{IssueType, Severity, ValidateOptions, Validator, ValidatorConfig};
+use fhir_validate::{IssueType, Layer, Severity, ValidateOptions, Validator, ValidatorConfig};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -200,4 +200,30 @@ fn under_a_profile_base_constraints_report_once_and_profile_constraints_still_ru
         .issues
         .iter()
         .any(|i| i.message.contains("vs-2")));
+}
+
+#[test]
+fn under_a_profile_an_error_inside_unconstrained_content_is_reported_once() {
+    let Some(v) = common::validator() else { return };
+    let mut obs = observation();
+    obs["meta"] = json!({ "profile": [VITALS] });
+    obs["subject"]["bogus"] = json!(1);
+    obs["identifier"] = json!([{ "system": "urn:x", "value": "1", "period": { "start": "2024-02-01", "end": "2024-01-01" } }]);
+    let report = v.validate(&obs, &ValidateOptions::default());
+    let unknown: Vec<_> = report
+        .issues
+        .iter()
+        .filter(|i| i.expression == "Observation.subject.bogus" && i.layer == Layer::Structure)
+        .collect();
+    // Once by the structure layer (the schema gate reports it too).
+    assert_eq!(unknown.len(), 1, "{:?}", report.issues);
+    assert_eq!(unknown[0].code, IssueType::Structure);
+    // per-1 (Period: start <= end) deep inside an unconstrained Identifier.
+    let per1: Vec<_> = report
+        .issues
+        .iter()
+        .filter(|i| i.message.contains("per-1"))
+        .collect();
+    assert_eq!(per1.len(), 1, "{:?}", report.issues);
+    assert_eq!(per1[0].expression, "Observation.identifier[0].period");
 }

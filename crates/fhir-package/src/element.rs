@@ -157,8 +157,24 @@ impl ElementDef {
     pub fn choice_type_for_suffix(&self, suffix: &str) -> Option<&TypeRef> {
         self.types
             .iter()
-            .find(|type_ref| type_suffix(&type_ref.code) == suffix)
+            .find(|type_ref| is_type_suffix(&type_ref.code, suffix))
     }
+}
+
+/// `type_suffix(code) == suffix` without building the suffix: validators
+/// ask this for every choice property, over up to ~50 types.
+fn is_type_suffix(code: &str, suffix: &str) -> bool {
+    let Some(first) = code.chars().next() else {
+        return suffix.is_empty();
+    };
+    let mut rest = suffix;
+    for upper in first.to_uppercase() {
+        match rest.chars().next() {
+            Some(c) if c == upper => rest = &rest[c.len_utf8()..],
+            _ => return false,
+        }
+    }
+    rest == &code[first.len_utf8()..]
 }
 
 /// The JSON property suffix of a type in a choice: the type name with its
@@ -292,6 +308,51 @@ impl ElementTree {
         match self.element(id_or_path).and_then(|id| self.get(id)) {
             Some(element) => &element.slices,
             None => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_type_suffix, type_suffix};
+
+    #[test]
+    fn suffix_test_agrees_with_the_built_suffix() {
+        let codes = [
+            "",
+            "dateTime",
+            "Quantity",
+            "string",
+            "base64Binary",
+            "x",
+            "ß",
+            "éclair",
+            "CodeableConcept",
+        ];
+        let suffixes = [
+            "",
+            "DateTime",
+            "dateTime",
+            "Quantity",
+            "String",
+            "Base64Binary",
+            "X",
+            "SS",
+            "ß",
+            "Éclair",
+            "CodeableConcept",
+            "Date",
+            "DateTimeX",
+        ];
+        for code in codes {
+            for suffix in suffixes {
+                assert_eq!(
+                    is_type_suffix(code, suffix),
+                    type_suffix(code) == suffix,
+                    "{code:?} {suffix:?}"
+                );
+            }
+            assert!(is_type_suffix(code, &type_suffix(code)), "{code:?}");
         }
     }
 }

@@ -33,7 +33,7 @@ impl Engine {
             } else {
                 "constraint ext-1 failed: an extension needs a value[x] or nested extensions"
             };
-            sink.error(IssueType::Invariant, &item.expr, detail.into());
+            sink.error(IssueType::Invariant, &item.expr(), detail.into());
         }
         let Some(url) = obj.get("url").and_then(Value::as_str) else {
             // Missing url: reported by cardinality (Extension.url is 1..1).
@@ -43,7 +43,7 @@ impl Engine {
         // A slice of a complex extension (or a profiled extension element)
         // whose children are in this tree.
         if def.slice_name.is_some() && !tree.children_of(id).is_empty() {
-            self.walk_object(tree, id, obj, &item.expr, scope, sink);
+            self.walk_object(tree, id, obj, &item.path, scope, sink);
             return;
         }
         let profile = def
@@ -61,14 +61,14 @@ impl Engine {
             .and_then(|sd| sd.element_tree().ok());
         match ext_tree {
             Some(ext_tree) => {
-                self.walk_object(ext_tree, ext_tree.root(), obj, &item.expr, scope, sink);
+                self.walk_object(ext_tree, ext_tree.root(), obj, &item.path, scope, sink);
                 if let Some(root) = ext_tree.get(ext_tree.root()) {
                     self.check_constraints(root, item, scope, sink);
                 }
             }
             None if url.contains(':') => {
                 let detail = format!("unknown extension '{url}': its content cannot be checked");
-                sink.warning(IssueType::NotSupported, &item.expr, detail);
+                sink.warning(IssueType::NotSupported, &item.expr(), detail);
                 self.walk_with_base_extension(obj, item, scope, sink);
             }
             // A relative url names a part of a complex extension whose
@@ -85,7 +85,7 @@ impl Engine {
         sink: &mut Sink,
     ) {
         if let Some(base) = self.type_tree("Extension") {
-            self.walk_object(base, base.root(), obj, &item.expr, scope, sink);
+            self.walk_object(base, base.root(), obj, &item.path, scope, sink);
         }
     }
 }

@@ -7,9 +7,9 @@ use crate::report::{IssueType, Severity, Sink};
 use crate::structure::Item;
 use crate::Engine;
 use fhir_package::{Constraint, ElementDef};
-use fhirpath::{EvalContext, Expression};
+use fhirpath::Expression;
+use fnv::FnvHashMap;
 use serde_json::Value;
-use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -60,16 +60,23 @@ impl ExpressionCache {
 }
 
 /// What the checks of one resource need besides the focus: `%resource` for
-/// invariants (the context carrying a copy is built only if an expression
-/// uses it) and the contained resources local references may point at
+/// invariants (borrowed by the evaluation) and the contained resources local
+/// references may point at
 /// (those of the container when this resource is itself contained).
 pub(crate) struct ResourceScope<'v> {
     resource: &'v Value,
     /// The resource's own expression (`Bundle.entry[2].resource`).
     expr: &'v str,
-    with_resource: OnceCell<EvalContext>,
     /// (id, resourceType) of the resources `#id` references resolve to.
     pub local: Vec<(String, String)>,
+    /// This walk is against a profile, after the walk against the base
+    /// definition. A constraint introduced by a core type definition was
+    /// then already evaluated by the base walk on this very element (that
+    /// walk reaches every element, with its resource or datatype definition
+    /// carrying the constraint), with the same expression, focus and
+    /// `%resource`, so it would only produce the same issue again, which
+    /// `dedup` drops. Such constraints are skipped in profile walks.
+    pub profile_walk: bool,
 }
 
 impl<'v> ResourceScope<'v> {
@@ -77,6 +84,7 @@ impl<'v> ResourceScope<'v> {
         resource: &'v Value,
         expr: &'v str,
         inherited: Option<&[(String, String)]>,
+        profile_walk: bool,
     ) -> ResourceScope<'v> {
         let local = match inherited {
             Some(ids) => ids.to_vec(),
@@ -85,8 +93,8 @@ impl<'v> ResourceScope<'v> {
         ResourceScope {
             resource,
             expr,
-            with_resource: OnceCell::new(),
             local,
+            profile_walk,
         }
     }
 
@@ -112,7 +120,72 @@ fn contained_ids(resource: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What is left to evaluate of one element definition's constraints once
+/// the skipped ones are dropped, with their parsed expressions.
+struct Planned {
+    /// Index into `ElementDef::constraints`.
+    index: usize,
+    /// None when the text does not parse (the constraint is then only
+    /// evaluated rooted, where it reports that it cannot be parsed).
+    expression: Option<Arc<Expression>>,
+    /// Introduced by a core type definition (a resource or datatype), not
+    /// by a profile: see [`ResourceScope::profile_walk`].
+    from_type_definition: bool,
+}
+
+struct Plan {
+    /// Backbone constraints are evaluated rooted (see [`rooted_text`]).
+    backbone: bool,
+    constraints: Vec<Planned>,
+}
+
+/// Plans by element definition, built on first use. Keyed by the
+/// definition's address: element trees live in the `FhirDefinitions` the
+/// engine holds an `Arc` of and are never moved or freed while it lives,
+/// so an address names one definition for the engine's whole life.
+#[derive(Default)]
+pub(crate) struct ConstraintPlans {
+    plans: RwLock<FnvHashMap<usize, Arc<Plan>>>,
+}
+
 impl Engine {
+    fn plan(&self, def: &ElementDef) -> Arc<Plan> {
+        let key = def as *const ElementDef as usize;
+        if let Ok(plans) = self.plans.plans.read() {
+            if let Some(plan) = plans.get(&key) {
+                return plan.clone();
+            }
+        }
+        let constraints = def
+            .constraints
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !SKIPPED.iter().any(|(key, _)| *key == c.key))
+            .filter_map(|(index, c)| Some((index, c.expression.as_deref()?)))
+            // resolve() would need other servers' resources; local targets
+            // are checked natively by the reference checks.
+            .filter(|(_, text)| !text.contains("resolve()"))
+            .map(|(index, text)| Planned {
+                index,
+                expression: self.expressions.get(text),
+                from_type_definition: def
+                    .constraints
+                    .get(index)
+                    .and_then(|c| c.source.as_deref())
+                    .and_then(|url| self.defs.structure_definition(url))
+                    .is_some_and(|sd| sd.is_type_definition()),
+            })
+            .collect();
+        let plan = Arc::new(Plan {
+            backbone: is_backbone(def),
+            constraints,
+        });
+        if let Ok(mut plans) = self.plans.plans.write() {
+            plans.insert(key, plan.clone());
+        }
+        plan
+    }
+
     pub(crate) fn check_constraints(
         &self,
         def: &ElementDef,
@@ -121,19 +194,27 @@ impl Engine {
         sink: &mut Sink,
     ) {
         let Some(focus) = item.value else { return };
-        for constraint in &def.constraints {
-            if SKIPPED.iter().any(|(key, _)| *key == constraint.key) {
+        // Most elements only carry ele-1, which is checked natively.
+        if def.constraints.iter().all(|c| c.key == "ele-1") {
+            return;
+        }
+        let plan = self.plan(def);
+        for planned in &plan.constraints {
+            if scope.profile_walk && planned.from_type_definition {
                 continue;
             }
+            let Some(constraint) = def.constraints.get(planned.index) else {
+                continue;
+            };
             let Some(text) = constraint.expression.as_deref() else {
                 continue;
             };
-            // resolve() would need other servers' resources; local targets
-            // are checked natively by the reference checks.
-            if text.contains("resolve()") {
-                continue;
-            }
-            if let Some(rooted) = rooted_text(def, item, scope, text) {
+            let rooted = if plan.backbone {
+                rooted_text(item, scope, text)
+            } else {
+                None
+            };
+            if let Some(rooted) = rooted {
                 let outcome = match self.expressions.get(&rooted) {
                     Some(e) => e
                         .evaluate_bool(&self.eval_context, scope.resource)
@@ -143,25 +224,23 @@ impl Engine {
                 report(outcome, constraint, item, sink);
                 continue;
             }
-            let Some(expression) = self.expressions.get(text) else {
+            let Some(expression) = &planned.expression else {
                 continue;
             };
-            let needs_resource = text.contains("%resource") || text.contains("%rootResource");
-            let ctx = if needs_resource {
-                scope.with_resource.get_or_init(|| {
-                    let mut ctx = self.eval_context.clone();
-                    ctx.resource = Some(scope.resource.clone());
-                    ctx
-                })
-            } else {
-                &self.eval_context
-            };
             let outcome = expression
-                .evaluate_bool(ctx, focus)
+                .evaluate_bool_in(&self.eval_context, focus, scope.resource)
                 .map_err(|e| e.to_string());
             report(outcome, constraint, item, sink);
         }
     }
+}
+
+fn is_backbone(def: &ElementDef) -> bool {
+    let backbone = def
+        .types
+        .first()
+        .is_some_and(|t| t.code == "BackboneElement" || t.code == "Element");
+    backbone && def.path.contains('.')
 }
 
 /// The fhirpath engine types its input from `resourceType` only, so a
@@ -170,16 +249,10 @@ impl Engine {
 /// elements are therefore evaluated from the resource root as
 /// `Type.path[i].to[j].select(constraint)`; that path has only plain names,
 /// since backbone elements are never choices.
-fn rooted_text(def: &ElementDef, item: &Item, scope: &ResourceScope, text: &str) -> Option<String> {
-    let backbone = def
-        .types
-        .first()
-        .is_some_and(|t| t.code == "BackboneElement" || t.code == "Element");
-    if !backbone || !def.path.contains('.') {
-        return None;
-    }
+fn rooted_text(item: &Item, scope: &ResourceScope, text: &str) -> Option<String> {
     let rt = scope.resource.get("resourceType")?.as_str()?;
-    let relative = item.expr.strip_prefix(scope.expr)?;
+    let rendered = item.expr();
+    let relative = rendered.strip_prefix(scope.expr)?;
     Some(format!("{rt}{relative}.select({text})"))
 }
 
@@ -199,13 +272,13 @@ fn report(
         Ok(Some(false)) => sink.push(
             severity,
             IssueType::Invariant,
-            &item.expr,
+            &item.expr(),
             format!("constraint {} failed: {}", constraint.key, constraint.human),
         ),
         Err(error) => sink.push(
             Severity::Information,
             IssueType::Processing,
-            &item.expr,
+            &item.expr(),
             format!(
                 "constraint {} could not be evaluated: {error}",
                 constraint.key

@@ -5,6 +5,7 @@
 //! and a known `resourceType`. Unknown properties are left to the structure
 //! layer, which knows profiles and extensions.
 
+use crate::path::Path;
 use crate::primitives;
 use crate::report::{IssueType, Sink};
 use crate::schema_model::{FhirSchema, Prop, RESOURCE_LIST};
@@ -18,10 +19,14 @@ impl JsonRules<'_> {
     /// `expr` is the path of the resource itself: its type name at the top,
     /// `Bundle.entry[3].resource` when nested.
     pub fn check_resource(&self, value: &Value, expr: &str, sink: &mut Sink) {
+        self.check_resource_at(value, &Path::Root(expr), sink);
+    }
+
+    fn check_resource_at(&self, value: &Value, path: &Path, sink: &mut Sink) {
         let Value::Object(obj) = value else {
             sink.error(
                 IssueType::Structure,
-                expr,
+                &path.render(),
                 format!(
                     "a resource must be a JSON object, not {}",
                     primitives::json_kind(value)
@@ -34,7 +39,7 @@ impl JsonRules<'_> {
             Some(other) => {
                 sink.error(
                     IssueType::Structure,
-                    expr,
+                    &path.render(),
                     format!(
                         "resourceType must be a string, not {}",
                         primitives::json_kind(other)
@@ -43,27 +48,43 @@ impl JsonRules<'_> {
                 return;
             }
             None => {
-                sink.error(IssueType::Required, expr, "resourceType is missing".into());
+                sink.error(
+                    IssueType::Required,
+                    &path.render(),
+                    "resourceType is missing".into(),
+                );
                 return;
             }
         };
         if !self.schema.is_resource_type(rt) {
             sink.error(
                 IssueType::NotSupported,
-                expr,
+                &path.render(),
                 format!("'{rt}' is not a known FHIR R4 resource type"),
             );
             return;
         }
-        let here = if expr.is_empty() { rt.as_str() } else { expr };
+        // At the top the resource's path is its type name.
+        let top = Path::Root(rt);
+        let here = if matches!(path, Path::Root("")) {
+            &top
+        } else {
+            path
+        };
         self.check_object(rt, obj, here, sink);
     }
 
-    fn check_object(&self, type_name: &str, obj: &Map<String, Value>, expr: &str, sink: &mut Sink) {
+    fn check_object(
+        &self,
+        type_name: &str,
+        obj: &Map<String, Value>,
+        path: &Path,
+        sink: &mut Sink,
+    ) {
         if obj.is_empty() {
             sink.error(
                 IssueType::Structure,
-                expr,
+                &path.render(),
                 "empty object is not allowed (omit the element instead)".into(),
             );
             return;
@@ -72,7 +93,7 @@ impl JsonRules<'_> {
             if key == "resourceType" {
                 continue;
             }
-            let child = format!("{expr}.{}", key.strip_prefix('_').unwrap_or(key));
+            let child = path.field(key.strip_prefix('_').unwrap_or(key));
             if let Some(base) = key.strip_prefix('_') {
                 if let Some(prop) = self.schema.prop(type_name, base) {
                     if primitives::is_primitive(&prop.type_name) {
@@ -84,7 +105,7 @@ impl JsonRules<'_> {
             let Some(prop) = self.schema.prop(type_name, key) else {
                 continue;
             };
-            self.check_property(prop, value, obj.get(&format!("_{key}")), &child, sink);
+            self.check_property(prop, value, obj, key, &child, sink);
         }
     }
 
@@ -92,35 +113,38 @@ impl JsonRules<'_> {
         &self,
         prop: &Prop,
         value: &Value,
-        sibling: Option<&Value>,
-        expr: &str,
+        parent: &Map<String, Value>,
+        key: &str,
+        path: &Path,
         sink: &mut Sink,
     ) {
         match value {
             Value::Null => sink.error(
                 IssueType::Structure,
-                expr,
+                &path.render(),
                 "null is not allowed (omit the element instead)".into(),
             ),
             Value::Array(items) if prop.array => {
                 if items.is_empty() {
                     sink.error(
                         IssueType::Structure,
-                        expr,
+                        &path.render(),
                         "empty array is not allowed (omit the element instead)".into(),
                     );
                 }
                 for (i, item) in items.iter().enumerate() {
-                    let at = format!("{expr}[{i}]");
+                    let at = path.index(i);
                     if item.is_null() {
-                        let has_extension = sibling
+                        // The `_x` sibling is only looked up for a null item.
+                        let has_extension = parent
+                            .get(&format!("_{key}"))
                             .and_then(Value::as_array)
                             .and_then(|s| s.get(i))
                             .is_some_and(|s| !s.is_null());
                         if !(primitives::is_primitive(&prop.type_name) && has_extension) {
                             sink.error(
                                 IssueType::Structure,
-                                &at,
+                                &at.render(),
                                 "null in an array is only allowed when the matching '_' array entry has an id or extensions".into(),
                             );
                         }
@@ -131,31 +155,31 @@ impl JsonRules<'_> {
             }
             Value::Array(_) => sink.error(
                 IssueType::Structure,
-                expr,
+                &path.render(),
                 "this element does not repeat, so it must not be a JSON array".into(),
             ),
             _ if prop.array => sink.error(
                 IssueType::Structure,
-                expr,
+                &path.render(),
                 "this element repeats, so it must be a JSON array".into(),
             ),
-            single => self.check_single(&prop.type_name, single, expr, sink),
+            single => self.check_single(&prop.type_name, single, path, sink),
         }
     }
 
-    fn check_single(&self, type_name: &str, value: &Value, expr: &str, sink: &mut Sink) {
+    fn check_single(&self, type_name: &str, value: &Value, path: &Path, sink: &mut Sink) {
         if primitives::is_primitive(type_name) {
             if let Err(why) = primitives::check(type_name, value) {
-                sink.error(IssueType::Value, expr, why);
+                sink.error(IssueType::Value, &path.render(), why);
             }
         } else if type_name == RESOURCE_LIST {
-            self.check_resource(value, expr, sink);
+            self.check_resource_at(value, path, sink);
         } else if let Value::Object(obj) = value {
-            self.check_object(type_name, obj, expr, sink);
+            self.check_object(type_name, obj, path, sink);
         } else {
             sink.error(
                 IssueType::Structure,
-                expr,
+                &path.render(),
                 format!(
                     "a {type_name} must be a JSON object, not {}",
                     primitives::json_kind(value)
@@ -172,17 +196,17 @@ impl JsonRules<'_> {
         prop: &Prop,
         value: &Value,
         primary: Option<&Value>,
-        expr: &str,
+        path: &Path,
         sink: &mut Sink,
     ) {
         match (value, prop.array) {
-            (Value::Object(obj), false) => self.check_object("Element", obj, expr, sink),
+            (Value::Object(obj), false) => self.check_object("Element", obj, path, sink),
             (Value::Array(items), true) => {
                 let primary_len = primary.and_then(Value::as_array).map(Vec::len);
                 if primary_len.is_some_and(|n| n != items.len()) {
                     sink.error(
                         IssueType::Structure,
-                        expr,
+                        &path.render(),
                         format!(
                             "the '_' array has {} entries but the value array has {}; they must align",
                             items.len(),
@@ -193,18 +217,18 @@ impl JsonRules<'_> {
                 if items.iter().all(Value::is_null) {
                     sink.error(
                         IssueType::Structure,
-                        expr,
+                        &path.render(),
                         "a '_' array with only nulls is not allowed".into(),
                     );
                 }
                 for (i, item) in items.iter().enumerate() {
-                    let at = format!("{expr}[{i}]");
+                    let at = path.index(i);
                     match item {
                         Value::Null => {}
                         Value::Object(obj) => self.check_object("Element", obj, &at, sink),
                         other => sink.error(
                             IssueType::Structure,
-                            &at,
+                            &at.render(),
                             format!(
                                 "extensions of a primitive must be an object, not {}",
                                 primitives::json_kind(other)
@@ -215,7 +239,7 @@ impl JsonRules<'_> {
             }
             (other, _) => sink.error(
                 IssueType::Structure,
-                expr,
+                &path.render(),
                 format!(
                     "the '_' sibling must be {}, not {}",
                     if prop.array {

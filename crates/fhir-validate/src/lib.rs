@@ -21,6 +21,7 @@
 mod extensions;
 pub mod invariants;
 mod json_rules;
+mod path;
 pub mod primitives;
 mod profiles;
 mod references;
@@ -107,6 +108,10 @@ pub(crate) struct Engine {
     defs: Arc<FhirDefinitions>,
     terminology: Terminology,
     expressions: invariants::ExpressionCache,
+    plans: invariants::ConstraintPlans,
+    /// Memo of "is this type name a resource type", asked for every
+    /// complex value the structure walk meets.
+    resource_kinds: std::sync::RwLock<fnv::FnvHashMap<String, bool>>,
     eval_context: fhirpath::EvalContext,
     enforced: HashMap<String, Vec<String>>,
 }
@@ -136,6 +141,8 @@ impl Validator {
         let engine = Engine {
             terminology: Terminology::new(defs.clone()),
             expressions: invariants::ExpressionCache::default(),
+            plans: invariants::ConstraintPlans::default(),
+            resource_kinds: Default::default(),
             eval_context: fhirpath::EvalContext::with_model(model),
             enforced: config.enforced_profiles,
             defs,

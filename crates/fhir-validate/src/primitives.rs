@@ -127,9 +127,10 @@ fn string_reason(s: &str) -> Option<String> {
         return Some("longer than 1 MB".into());
     }
     // R4: strings must not contain control characters other than TAB, CR, LF.
-    s.chars()
-        .find(|c| (*c as u32) < 32 && !matches!(c, '\t' | '\r' | '\n'))
-        .map(|c| format!("control character U+{:04X}", c as u32))
+    // Bytes below 0x20 only ever encode those characters in UTF-8.
+    s.bytes()
+        .find(|b| *b < 32 && !matches!(b, b'\t' | b'\r' | b'\n'))
+        .map(|b| format!("control character U+{:04X}", b))
 }
 
 fn code_reason(s: &str) -> Option<String> {
@@ -189,18 +190,33 @@ fn uri_reason(s: &str) -> Option<String> {
 }
 
 fn base64_reason(s: &str) -> Option<String> {
-    let compact: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if !compact.len().is_multiple_of(4) {
+    // One pass over the bytes, whitespace ignored, without copying: the
+    // values can be megabytes of attachment data.
+    let mut len = 0usize;
+    // '=' seen since the last other character: padding if nothing follows.
+    let mut trailing_eq = 0usize;
+    let mut first_bad: Option<u8> = None;
+    for b in s.bytes().filter(|b| !b.is_ascii_whitespace()) {
+        len += 1;
+        if b == b'=' {
+            trailing_eq += 1;
+            continue;
+        }
+        if trailing_eq > 0 && first_bad.is_none() {
+            first_bad = Some(b'=');
+        }
+        trailing_eq = 0;
+        if first_bad.is_none() && !(b.is_ascii_alphanumeric() || b == b'+' || b == b'/') {
+            first_bad = Some(b);
+        }
+    }
+    if !len.is_multiple_of(4) {
         return Some("length is not a multiple of 4".into());
     }
-    let padding = compact.iter().rev().take_while(|b| **b == b'=').count();
-    if padding > 2 {
+    if trailing_eq > 2 {
         return Some("too much '=' padding".into());
     }
-    let body = &compact[..compact.len() - padding];
-    body.iter()
-        .find(|b| !(b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/'))
-        .map(|b| format!("character '{}' is not base64", *b as char))
+    first_bad.map(|b| format!("character '{}' is not base64", b as char))
 }
 
 /// Parses `YYYY[-MM[-DD]]`; returns the rest of the text after the date.

@@ -34,7 +34,7 @@ impl Engine {
             );
             return;
         };
-        self.walk_resource(base, resource, here, container, sink);
+        self.walk_resource(base, resource, here, container, false, sink);
 
         let declared = resource
             .get("meta")
@@ -82,7 +82,7 @@ impl Engine {
                 continue;
             }
             match sd.element_tree() {
-                Ok(tree) => self.walk_resource(tree, resource, here, container, sink),
+                Ok(tree) => self.walk_resource(tree, resource, here, container, true, sink),
                 Err(e) => sink.error(
                     IssueType::Processing,
                     here,

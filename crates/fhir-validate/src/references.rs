@@ -4,6 +4,7 @@
 //! referenced from elsewhere in its container or refer to it (dom-3).
 
 use crate::invariants::ResourceScope;
+use crate::path::Path;
 use crate::report::{IssueType, Sink};
 use crate::Engine;
 use fhir_package::TypeRef;
@@ -14,7 +15,7 @@ impl Engine {
         &self,
         type_ref: &TypeRef,
         obj: &Map<String, Value>,
-        expr: &str,
+        path: &Path,
         scope: &ResourceScope,
         sink: &mut Sink,
     ) {
@@ -26,7 +27,7 @@ impl Engine {
                 None => {
                     sink.error(
                         IssueType::NotFound,
-                        &format!("{expr}.reference"),
+                        &path.field("reference").render(),
                         format!("'{r}' does not match the id of any contained resource"),
                     );
                     return;
@@ -45,7 +46,7 @@ impl Engine {
             if !allowed.iter().any(|a| a == found) {
                 sink.error(
                     IssueType::Value,
-                    &format!("{expr}.{at}"),
+                    &path.field(at).render(),
                     format!(
                         "a reference to {found} is not allowed here (allowed: {})",
                         allowed.join(", ")

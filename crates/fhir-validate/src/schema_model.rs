@@ -3,8 +3,9 @@
 //! array or not) that the JSON-rules layer walks with.
 
 use crate::primitives;
+use fnv::FnvHashMap;
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
@@ -39,8 +40,15 @@ pub struct Prop {
 pub struct FhirSchema {
     /// The schema document with the in-memory patches of [`patch`] applied.
     pub document: Value,
-    types: HashMap<String, HashMap<String, Prop>>,
+    /// FNV rather than SipHash: the JSON rules look up two short names per
+    /// property of every instance, and the keys are not attacker-chosen
+    /// (they come from the schema; lookups only read).
+    types: FnvHashMap<String, FnvHashMap<String, Prop>>,
     resource_types: HashSet<String>,
+    /// Types whose instances can hold a resource somewhere below them
+    /// (`ResourceList` itself, resources with `contained`, Bundle entries,
+    /// Parameters...): the only ones worth walking to find nested resources.
+    holding_resources: HashSet<String>,
 }
 
 impl FhirSchema {
@@ -99,11 +107,18 @@ impl FhirSchema {
                 Some((name.clone(), model))
             })
             .collect();
+        let holding_resources = holding_resources(&types);
         Ok(FhirSchema {
             document,
             types,
             resource_types,
+            holding_resources,
         })
+    }
+
+    /// Whether an instance of `type_name` can contain a nested resource.
+    pub fn may_hold_resource(&self, type_name: &str) -> bool {
+        self.holding_resources.contains(type_name)
     }
 
     pub fn is_resource_type(&self, name: &str) -> bool {
@@ -116,6 +131,23 @@ impl FhirSchema {
 
     pub fn prop(&self, type_name: &str, prop: &str) -> Option<&Prop> {
         self.types.get(type_name)?.get(prop)
+    }
+}
+
+/// The fixpoint of "has a property whose type is `ResourceList` or a type
+/// already known to hold one".
+fn holding_resources(types: &FnvHashMap<String, FnvHashMap<String, Prop>>) -> HashSet<String> {
+    let mut holding: HashSet<String> = HashSet::from([RESOURCE_LIST.to_string()]);
+    loop {
+        let before = holding.len();
+        for (name, props) in types {
+            if !holding.contains(name) && props.values().any(|p| holding.contains(&p.type_name)) {
+                holding.insert(name.clone());
+            }
+        }
+        if holding.len() == before {
+            return holding;
+        }
     }
 }
 
@@ -232,6 +264,14 @@ fn patch_patterns_and_versions(value: &mut Value) {
         Value::Object(obj) => {
             if let Some(Value::String(pattern)) = obj.get_mut("pattern") {
                 *pattern = xml_regex_to_ecma(pattern);
+                // `string` and `markdown`: "any character, at least one" is
+                // exactly `minLength: 1` (both keywords apply to strings
+                // only), which the gate checks without running a regex over
+                // every string of every resource.
+                if pattern == ANY_NON_EMPTY && !obj.contains_key("minLength") {
+                    obj.remove("pattern");
+                    obj.insert("minLength".into(), Value::from(1));
+                }
             }
             if let Some(Value::Array(options)) = obj.get_mut("enum") {
                 let is_versions = options.iter().any(|o| o == "4.0.0");
@@ -245,6 +285,9 @@ fn patch_patterns_and_versions(value: &mut Value) {
         _ => {}
     }
 }
+
+/// The ECMA form of the R4 `string`/`markdown` pattern.
+const ANY_NON_EMPTY: &str = r"^[\s\S]+$";
 
 /// `[ \r\n\t\S]` (string: any character) and `\s`/`[^\s]` (code) in the
 /// XML-schema sense.
@@ -296,6 +339,32 @@ mod tests {
     }
 
     #[test]
+    fn types_holding_resources_are_found_through_nesting() {
+        let s = FhirSchema::from_document(json!({
+            "definitions": {
+                "ResourceList": { "oneOf": [{ "$ref": "#/definitions/Bundle" }] },
+                "string": { "type": "string" },
+                "Bundle": { "properties": {
+                    "entry": { "type": "array", "items": { "$ref": "#/definitions/Bundle_Entry" } },
+                    "total": { "$ref": "#/definitions/string" }
+                }},
+                "Bundle_Entry": { "properties": {
+                    "resource": { "$ref": "#/definitions/ResourceList" },
+                    "link": { "$ref": "#/definitions/Link" }
+                }},
+                "Link": { "properties": { "url": { "$ref": "#/definitions/string" } } }
+            }
+        }))
+        .unwrap();
+        for holder in [RESOURCE_LIST, "Bundle_Entry", "Bundle"] {
+            assert!(s.may_hold_resource(holder), "{holder}");
+        }
+        for plain in ["Link", "string", "Nope"] {
+            assert!(!s.may_hold_resource(plain), "{plain}");
+        }
+    }
+
+    #[test]
     fn patch_adds_meta_variants_and_underscore_siblings() {
         let s = tiny();
         let props = &s.document["definitions"]["Patient"]["properties"];
@@ -315,6 +384,9 @@ mod tests {
         patch_patterns_and_versions(&mut v);
         assert_eq!(v["enum"], json!(["4.0.0", "4.0.1"]));
         assert_eq!(v["x"]["pattern"], r"[ \t\r\n]");
+        let mut string = json!({ "type": "string", "pattern": r"^[ \r\n\t\S]+$" });
+        patch_patterns_and_versions(&mut string);
+        assert_eq!(string, json!({ "type": "string", "minLength": 1 }));
     }
 
     #[test]

@@ -37,11 +37,17 @@ impl Engine {
                 })
             })
             .collect();
-        let base_expr = items
-            .first()
-            .map(|(i, _)| i.expr.rsplit_once('[').map_or(i.expr.as_str(), |(b, _)| b))
-            .unwrap_or(def.name.as_str())
-            .to_string();
+        // Rendered only when a slice's cardinality is wrong.
+        let base_expr = || match items.first() {
+            Some((i, _)) => {
+                let expr = i.expr();
+                match expr.rsplit_once('[') {
+                    Some((base, _)) => base.to_string(),
+                    None => expr,
+                }
+            }
+            None => def.name.clone(),
+        };
         for slice in slices {
             let Some(slice_def) = tree.get(*slice) else {
                 continue;
@@ -51,7 +57,7 @@ impl Engine {
             if count < slice_def.min as usize {
                 sink.error(
                     IssueType::Required,
-                    &base_expr,
+                    &base_expr(),
                     format!(
                         "slice '{name}' requires at least {} item(s), found {count}",
                         slice_def.min
@@ -61,7 +67,7 @@ impl Engine {
             if !slice_def.max.allows(count) {
                 sink.error(
                     IssueType::Structure,
-                    &base_expr,
+                    &base_expr(),
                     format!("slice '{name}' allows fewer items than the {count} found"),
                 );
             }
@@ -76,7 +82,7 @@ impl Engine {
                     if slicing.rules == "closed" {
                         sink.error(
                             IssueType::Structure,
-                            &item.expr,
+                            &item.expr(),
                             "does not match any slice and the slicing is closed".into(),
                         );
                     }
@@ -85,14 +91,14 @@ impl Engine {
                     if slicing.rules == "openAtEnd" && seen_unmatched {
                         sink.error(
                             IssueType::Structure,
-                            &item.expr,
+                            &item.expr(),
                             "slicing is openAtEnd: items outside the slices must come last".into(),
                         );
                     }
                     if slicing.ordered && last_matched.is_some_and(|l| p < l) {
                         sink.error(
                             IssueType::Structure,
-                            &item.expr,
+                            &item.expr(),
                             "slices are ordered and this item comes out of order".into(),
                         );
                     }

@@ -11,17 +11,25 @@
 //! datatype's tree unless the profile constrains their children.
 
 use crate::invariants::ResourceScope;
+use crate::path::Path;
 use crate::report::{IssueType, Sink};
 use crate::Engine;
 use fhir_package::{ElementDef, ElementId, ElementTree, TypeRef};
 use serde_json::{Map, Value};
 
 /// One element occurrence: the JSON value (None for a primitive that only
-/// has `_x` extensions) and its `_x` companion.
+/// has `_x` extensions), its `_x` companion and where it is.
 pub(crate) struct Item<'v> {
     pub value: Option<&'v Value>,
     pub extras: Option<&'v Value>,
-    pub expr: String,
+    pub path: Path<'v>,
+}
+
+impl Item<'_> {
+    /// The element's expression, for an issue.
+    pub fn expr(&self) -> String {
+        self.path.render()
+    }
 }
 
 impl Engine {
@@ -33,17 +41,19 @@ impl Engine {
         resource: &Value,
         expr: &str,
         container: Option<&[(String, String)]>,
+        profile_walk: bool,
         sink: &mut Sink,
     ) {
         let Value::Object(obj) = resource else { return };
-        let scope = ResourceScope::new(resource, expr, container);
-        self.walk_object(tree, tree.root(), obj, expr, &scope, sink);
+        let scope = ResourceScope::new(resource, expr, container, profile_walk);
+        let path = Path::Root(expr);
+        self.walk_object(tree, tree.root(), obj, &path, &scope, sink);
         let root = tree.get(tree.root());
         if let Some(root) = root {
             let item = Item {
                 value: Some(resource),
                 extras: None,
-                expr: expr.to_string(),
+                path,
             };
             self.check_constraints(root, &item, &scope, sink);
         }
@@ -56,82 +66,111 @@ impl Engine {
         tree: &ElementTree,
         element: ElementId,
         obj: &Map<String, Value>,
-        expr: &str,
+        path: &Path,
         scope: &ResourceScope,
         sink: &mut Sink,
     ) {
         let children = tree.children_of(element);
-        let mut seen: Vec<(ElementId, &str)> = Vec::new();
-        for key in obj.keys() {
+        // One pass over the properties, pairing `x` with `_x`, so that the
+        // elements are read without looking the object up again.
+        let mut seen: Vec<Present> = Vec::new();
+        for (key, value) in obj {
             // resourceType is a property of the resource, not an element,
             // except in the few backbones that define one (ExampleScenario).
             if key == "resourceType" && element == tree.root() {
                 continue;
             }
-            let name = key.strip_prefix('_').unwrap_or(key);
-            match tree.child_of(element, name) {
-                Some(child) => {
-                    if !seen.iter().any(|(_, n)| *n == name) {
-                        seen.push((child, name));
+            let (name, is_extras) = match key.strip_prefix('_') {
+                Some(name) => (name, true),
+                None => (key.as_str(), false),
+            };
+            let slot = match seen.iter().position(|p| p.name == name) {
+                Some(at) => seen.get_mut(at),
+                None => match tree.child_of(element, name) {
+                    Some(child) => {
+                        seen.push(Present {
+                            child,
+                            name,
+                            value: None,
+                            extras: None,
+                        });
+                        seen.last_mut()
                     }
+                    None => {
+                        sink.error(
+                            IssueType::Structure,
+                            &path.field(name).render(),
+                            format!("unknown element '{name}'"),
+                        );
+                        None
+                    }
+                },
+            };
+            if let Some(slot) = slot {
+                if is_extras {
+                    slot.extras = Some(value);
+                } else {
+                    slot.value = Some(value);
                 }
-                None => sink.error(
-                    IssueType::Structure,
-                    &format!("{expr}.{name}"),
-                    format!("unknown element '{name}'"),
-                ),
             }
         }
+        // Stable: a choice's properties stay in document order.
+        seen.sort_by_key(|p| p.child);
         for child in children {
             let Some(def) = tree.get(*child) else {
                 continue;
             };
-            let present: Vec<&str> = seen
-                .iter()
-                .filter(|(c, _)| c == child)
-                .map(|(_, n)| *n)
-                .collect();
-            self.check_element(tree, *child, def, obj, &present, expr, scope, sink);
+            let start = seen.partition_point(|p| p.child < *child);
+            let end = seen.partition_point(|p| p.child <= *child);
+            let present = seen.get(start..end).unwrap_or_default();
+            if present.is_empty() {
+                // Absent: only a minimum can be broken.
+                if def.min > 0 {
+                    self.report_missing(def, 0, path, sink);
+                }
+                continue;
+            }
+            self.check_element(tree, *child, def, present, path, scope, sink);
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn check_element(
+    fn check_element<'v>(
         &self,
         tree: &ElementTree,
         id: ElementId,
         def: &ElementDef,
-        obj: &Map<String, Value>,
-        present: &[&str],
-        parent_expr: &str,
+        present: &[Present<'v>],
+        parent: &'v Path<'v>,
         scope: &ResourceScope,
         sink: &mut Sink,
     ) {
         if def.is_choice && present.len() > 1 {
             sink.error(
                 IssueType::Structure,
-                &format!("{parent_expr}.{}[x]", def.name),
+                &format!("{}.{}[x]", parent.render(), def.name),
                 format!(
                     "only one of {} may be present, found {}",
                     def.name,
-                    present.join(", ")
+                    present
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
-        let items: Vec<(Item, Option<&TypeRef>)> = present
-            .iter()
-            .flat_map(|prop| {
-                let type_ref = if def.is_choice {
-                    prop.strip_prefix(def.name.as_str())
-                        .and_then(|s| def.choice_type_for_suffix(s))
-                } else {
-                    def.types.first()
-                };
-                items_of(obj, prop, parent_expr)
-                    .into_iter()
-                    .map(move |item| (item, type_ref))
-            })
-            .collect();
+        let mut items: Vec<(Item, Option<&TypeRef>)> = Vec::new();
+        for p in present {
+            let type_ref = if def.is_choice {
+                p.name
+                    .strip_prefix(def.name.as_str())
+                    .and_then(|s| def.choice_type_for_suffix(s))
+            } else {
+                def.types.first()
+            };
+            items_of(p, parent, type_ref, &mut items);
+        }
         // A primitive counts when it has a value or extensions; an `_x`
         // holding only an id does not satisfy a minimum.
         let count = items
@@ -141,29 +180,14 @@ impl Engine {
             })
             .count();
         if count < def.min as usize {
-            let what = if def.is_choice {
-                format!("{}[x]", def.name)
-            } else {
-                def.name.clone()
-            };
-            let detail = if count == 0 {
-                format!("'{what}' is required (minimum {}) but missing", def.min)
-            } else {
-                format!("'{what}' has {count} value(s), minimum is {}", def.min)
-            };
-            sink.error(
-                IssueType::Required,
-                &format!("{parent_expr}.{what}"),
-                detail,
-            );
+            self.report_missing(def, count, parent, sink);
         }
         if !def.max.allows(count) {
             sink.error(
                 IssueType::Structure,
-                &format!(
-                    "{parent_expr}.{}",
-                    present.first().copied().unwrap_or(&def.name)
-                ),
+                &parent
+                    .field(present.first().map_or(def.name.as_str(), |p| p.name))
+                    .render(),
                 format!("{count} values, but at most {} allowed", max_text(def)),
             );
         }
@@ -199,12 +223,12 @@ impl Engine {
             if def.is_choice {
                 sink.error(
                     IssueType::Structure,
-                    &item.expr,
+                    &item.expr(),
                     format!("this type is not allowed for {}[x]", def.name),
                 );
             } else if def.content_reference.is_some() || def.types.is_empty() {
                 if let Some(Value::Object(obj)) = item.value {
-                    self.walk_object(tree, id, obj, &item.expr, scope, sink);
+                    self.walk_object(tree, id, obj, &item.path, scope, sink);
                     self.check_constraints(def, item, scope, sink);
                 }
             }
@@ -214,7 +238,7 @@ impl Engine {
         self.check_value_rules(def, code, item, sink);
         if crate::primitives::is_primitive(code) || type_ref.system_type.is_some() {
             if let Some(Value::Object(extras)) = item.extras {
-                self.walk_extensions_of(extras, &item.expr, scope, sink);
+                self.walk_extensions_of(extras, &item.path, scope, sink);
             }
             self.check_constraints(def, item, scope, sink);
             return;
@@ -222,12 +246,11 @@ impl Engine {
         let Some(Value::Object(obj)) = item.value else {
             return;
         };
-        if code == "Resource" || self.defs.type_kind(code) == Some(fhir_package::TypeKind::Resource)
-        {
+        if code == "Resource" || self.is_resource_type(code) {
             let container = (def.name == "contained").then_some(scope.local.as_slice());
             self.validate_structure(
                 item.value.unwrap_or(&Value::Null),
-                &item.expr,
+                &item.expr(),
                 &[],
                 container,
                 sink,
@@ -237,26 +260,63 @@ impl Engine {
         if code == "Extension" {
             self.check_extension(tree, id, def, obj, item, scope, sink);
         } else if code == "Reference" {
-            self.check_reference(type_ref, obj, &item.expr, scope, sink);
+            self.check_reference(type_ref, obj, &item.path, scope, sink);
         }
         if !tree.children_of(id).is_empty() && code != "Extension" {
-            self.walk_object(tree, id, obj, &item.expr, scope, sink);
+            self.walk_object(tree, id, obj, &item.path, scope, sink);
+        } else if scope.profile_walk && !matches!(code, "Extension" | "BackboneElement" | "Element")
+        {
+            // The profile does not constrain this datatype's content, so
+            // the walk below would repeat, on the same value with the same
+            // datatype tree and path, what the base walk already did (the
+            // base walk reaches every value, and walks datatype content with
+            // its type's tree): it could only report the same issues again,
+            // which `dedup` drops.
         } else if code != "Extension" {
             match self.type_tree(code) {
                 Some(type_tree) => {
-                    self.walk_object(type_tree, type_tree.root(), obj, &item.expr, scope, sink);
+                    self.walk_object(type_tree, type_tree.root(), obj, &item.path, scope, sink);
                     if let Some(root) = type_tree.get(type_tree.root()) {
                         self.check_constraints(root, item, scope, sink);
                     }
                 }
                 None => sink.warning(
                     IssueType::NotSupported,
-                    &item.expr,
+                    &item.expr(),
                     format!("no definition for type '{code}'; content not checked"),
                 ),
             }
         }
         self.check_constraints(def, item, scope, sink);
+    }
+
+    /// `def` has `count` values, fewer than its minimum.
+    fn report_missing(&self, def: &ElementDef, count: usize, parent: &Path, sink: &mut Sink) {
+        let what = if def.is_choice {
+            format!("{}[x]", def.name)
+        } else {
+            def.name.clone()
+        };
+        let detail = if count == 0 {
+            format!("'{what}' is required (minimum {}) but missing", def.min)
+        } else {
+            format!("'{what}' has {count} value(s), minimum is {}", def.min)
+        };
+        sink.error(IssueType::Required, &parent.field(&what).render(), detail);
+    }
+
+    /// Whether `code` names a resource type (memoized `type_kind`).
+    fn is_resource_type(&self, code: &str) -> bool {
+        if let Ok(known) = self.resource_kinds.read() {
+            if let Some(answer) = known.get(code) {
+                return *answer;
+            }
+        }
+        let answer = self.defs.type_kind(code) == Some(fhir_package::TypeKind::Resource);
+        if let Ok(mut known) = self.resource_kinds.write() {
+            known.insert(code.to_string(), answer);
+        }
+        answer
     }
 
     /// The base definition's tree of a datatype or resource type.
@@ -271,12 +331,12 @@ impl Engine {
     fn walk_extensions_of(
         &self,
         extras: &Map<String, Value>,
-        expr: &str,
+        path: &Path,
         scope: &ResourceScope,
         sink: &mut Sink,
     ) {
         if let Some(tree) = self.type_tree("Element") {
-            self.walk_object(tree, tree.root(), extras, expr, scope, sink);
+            self.walk_object(tree, tree.root(), extras, path, scope, sink);
         }
     }
 }
@@ -288,39 +348,55 @@ fn max_text(def: &ElementDef) -> String {
     }
 }
 
-/// The occurrences of property `prop` (and `_prop`) of `obj`, aligned.
-fn items_of<'v>(obj: &'v Map<String, Value>, prop: &str, parent_expr: &str) -> Vec<Item<'v>> {
-    let value = obj.get(prop);
-    let extras = obj.get(&format!("_{prop}"));
-    let base = format!("{parent_expr}.{prop}");
+/// A property present in an object, with its `_x` companion.
+pub(crate) struct Present<'v> {
+    child: ElementId,
+    name: &'v str,
+    value: Option<&'v Value>,
+    extras: Option<&'v Value>,
+}
+
+/// The occurrences of a present property (and its `_x`), aligned.
+fn items_of<'v, 't>(
+    present: &Present<'v>,
+    parent: &'v Path<'v>,
+    type_ref: Option<&'t TypeRef>,
+    out: &mut Vec<(Item<'v>, Option<&'t TypeRef>)>,
+) {
+    let (value, extras, prop) = (present.value, present.extras, present.name);
     match (value, extras) {
         (Some(Value::Array(values)), extras) => {
             let extras = extras.and_then(Value::as_array);
             let len = values.len().max(extras.map_or(0, Vec::len));
-            (0..len)
+            let items = (0..len)
                 .map(|i| Item {
                     value: values.get(i).filter(|v| !v.is_null()),
                     extras: extras.and_then(|e| e.get(i)).filter(|v| !v.is_null()),
-                    expr: format!("{base}[{i}]"),
+                    path: Path::Item(parent, prop, i),
                 })
-                .filter(|item| item.value.is_some() || item.extras.is_some())
-                .collect()
+                .filter(|item| item.value.is_some() || item.extras.is_some());
+            out.extend(items.map(|item| (item, type_ref)));
         }
-        (None, Some(Value::Array(extras))) => extras
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| !e.is_null())
-            .map(|(i, e)| Item {
-                value: None,
-                extras: Some(e),
-                expr: format!("{base}[{i}]"),
-            })
-            .collect(),
-        (Some(Value::Null), None) | (None, None) => Vec::new(),
-        (value, extras) => vec![Item {
-            value: value.filter(|v| !v.is_null()),
-            extras,
-            expr: base,
-        }],
+        (None, Some(Value::Array(extras))) => {
+            let items = extras
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| !e.is_null())
+                .map(|(i, e)| Item {
+                    value: None,
+                    extras: Some(e),
+                    path: Path::Item(parent, prop, i),
+                });
+            out.extend(items.map(|item| (item, type_ref)));
+        }
+        (Some(Value::Null), None) | (None, None) => {}
+        (value, extras) => out.push((
+            Item {
+                value: value.filter(|v| !v.is_null()),
+                extras,
+                path: Path::Field(parent, prop),
+            },
+            type_ref,
+        )),
     }
 }

@@ -4,6 +4,7 @@
 //! is not in the ValueSet; extensible: warning; preferred: information; an
 //! undecidable membership is never an error).
 
+use crate::path::Path;
 use crate::report::{IssueType, Severity, Sink};
 use crate::structure::Item;
 use crate::Engine;
@@ -24,7 +25,7 @@ impl Engine {
             if value != &fixed.value {
                 sink.error(
                     IssueType::Value,
-                    &item.expr,
+                    &item.expr(),
                     format!(
                         "value must be exactly {} (fixed), found {}",
                         short(&fixed.value),
@@ -37,7 +38,7 @@ impl Engine {
             if !matches_pattern(value, &pattern.value) {
                 sink.error(
                     IssueType::Value,
-                    &item.expr,
+                    &item.expr(),
                     format!(
                         "value must match the pattern {}, found {}",
                         short(&pattern.value),
@@ -51,7 +52,7 @@ impl Engine {
             if len > max as usize {
                 sink.error(
                     IssueType::Value,
-                    &item.expr,
+                    &item.expr(),
                     format!("{len} characters, more than maxLength {max}"),
                 );
             }
@@ -62,7 +63,7 @@ impl Engine {
                 binding.value_set.as_deref(),
                 type_code,
                 value,
-                &item.expr,
+                &item.path,
                 sink,
             );
         }
@@ -74,7 +75,7 @@ impl Engine {
         value_set: Option<&str>,
         type_code: &str,
         value: &Value,
-        expr: &str,
+        path: &Path,
         sink: &mut Sink,
     ) {
         let severity = match strength {
@@ -113,7 +114,7 @@ impl Engine {
         sink.push(
             severity,
             IssueType::CodeInvalid,
-            expr,
+            &path.render(),
             format!(
                 "{} is not in the {strength} value set {vs}",
                 rejected.join(", ")

@@ -2,7 +2,7 @@
 //! operator-enforced profiles, and the OperationOutcome rendering.
 mod common;
 
-use fhir_validate::{IssueType, Severity, ValidateOptions, Validator, ValidatorConfig};
+use fhir_validate::{IssueType, Layer, Severity, ValidateOptions, Validator, ValidatorConfig};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -156,4 +156,74 @@ fn the_validator_is_shared_across_threads() {
             assert!(!h.join().unwrap());
         }
     });
+}
+
+#[test]
+fn under_a_profile_base_constraints_report_once_and_profile_constraints_still_run() {
+    let Some(v) = common::validator() else { return };
+    let mut obs = observation();
+    obs["meta"] = json!({ "profile": [VITALS] });
+    // qty-3 (from the Quantity definition): a unit code needs its system.
+    obs["valueQuantity"]
+        .as_object_mut()
+        .unwrap()
+        .remove("system");
+    let report = v.validate(&obs, &ValidateOptions::default());
+    let qty3: Vec<_> = report
+        .issues
+        .iter()
+        .filter(|i| i.message.contains("qty-3"))
+        .collect();
+    assert_eq!(qty3.len(), 1, "{:?}", report.issues);
+    assert_eq!(qty3[0].expression, "Observation.valueQuantity");
+    assert_eq!(qty3[0].code, IssueType::Invariant);
+
+    // vs-2 (from the vital-signs profile itself) is still evaluated.
+    let mut no_value = observation();
+    no_value["meta"] = json!({ "profile": [VITALS] });
+    no_value.as_object_mut().unwrap().remove("valueQuantity");
+    let report = v.validate(&no_value, &ValidateOptions::default());
+    assert!(
+        report.issues.iter().any(|i| i.message.contains("vs-2")),
+        "{:?}",
+        report.issues
+    );
+    let without_profile = v.validate(
+        &{
+            let mut o = observation();
+            o.as_object_mut().unwrap().remove("valueQuantity");
+            o
+        },
+        &ValidateOptions::default(),
+    );
+    assert!(!without_profile
+        .issues
+        .iter()
+        .any(|i| i.message.contains("vs-2")));
+}
+
+#[test]
+fn under_a_profile_an_error_inside_unconstrained_content_is_reported_once() {
+    let Some(v) = common::validator() else { return };
+    let mut obs = observation();
+    obs["meta"] = json!({ "profile": [VITALS] });
+    obs["subject"]["bogus"] = json!(1);
+    obs["identifier"] = json!([{ "system": "urn:x", "value": "1", "period": { "start": "2024-02-01", "end": "2024-01-01" } }]);
+    let report = v.validate(&obs, &ValidateOptions::default());
+    let unknown: Vec<_> = report
+        .issues
+        .iter()
+        .filter(|i| i.expression == "Observation.subject.bogus" && i.layer == Layer::Structure)
+        .collect();
+    // Once by the structure layer (the schema gate reports it too).
+    assert_eq!(unknown.len(), 1, "{:?}", report.issues);
+    assert_eq!(unknown[0].code, IssueType::Structure);
+    // per-1 (Period: start <= end) deep inside an unconstrained Identifier.
+    let per1: Vec<_> = report
+        .issues
+        .iter()
+        .filter(|i| i.message.contains("per-1"))
+        .collect();
+    assert_eq!(per1.len(), 1, "{:?}", report.issues);
+    assert_eq!(per1[0].expression, "Observation.identifier[0].period");
 }

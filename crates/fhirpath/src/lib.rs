@@ -61,7 +61,38 @@ impl Expression {
         ctx: &'a EvalContext,
         input: &'a serde_json::Value,
     ) -> Result<Collection<'a>, EvalError> {
-        let evaluator = eval::Evaluator::new(ctx, input);
+        self.run(eval::Evaluator::new(ctx, input), input)
+    }
+
+    /// Like [`Expression::evaluate`], with `%resource` (and `%rootResource`
+    /// unless the context names one) borrowed: an element's constraints can
+    /// see their resource without a copy of it in the context.
+    pub fn evaluate_in<'a>(
+        &self,
+        ctx: &'a EvalContext,
+        input: &'a serde_json::Value,
+        resource: &'a serde_json::Value,
+    ) -> Result<Collection<'a>, EvalError> {
+        self.run(eval::Evaluator::with_resource(ctx, input, resource), input)
+    }
+
+    /// [`Expression::evaluate_bool`] with a borrowed `%resource`, as
+    /// [`Expression::evaluate_in`].
+    pub fn evaluate_bool_in(
+        &self,
+        ctx: &EvalContext,
+        input: &serde_json::Value,
+        resource: &serde_json::Value,
+    ) -> Result<Option<bool>, EvalError> {
+        let result = self.evaluate_in(ctx, input, resource)?;
+        eval::ops::to_logic(&result, 0).map_err(|e| e.resolve(&self.text))
+    }
+
+    fn run<'a>(
+        &self,
+        evaluator: eval::Evaluator<'a>,
+        input: &'a serde_json::Value,
+    ) -> Result<Collection<'a>, EvalError> {
         let root = evaluator.root_node(input);
         let frame = eval::Frame {
             this: Some(root.clone()),

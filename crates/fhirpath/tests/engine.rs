@@ -445,3 +445,85 @@ fn element_inputs_typed_or_untyped() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn compiled_patterns_are_reused_without_mixing_results() {
+    // The same pattern text over many inputs, interleaved with a variant that
+    // differs only by anchoring: each answer must depend on its own input
+    // and pattern, never on what was compiled (and cached) before.
+    for round in 0..3 {
+        for (input, matches, full) in [
+            ("'abc'", true, false),
+            ("'xbx'", true, false),
+            ("'b'", true, true),
+            ("'zzz'", false, false),
+        ] {
+            let partial = eval_json(&format!("{input}.matches('b')"), &json!({}));
+            assert_eq!(partial, json!([matches]), "round {round}: {input}.matches");
+            let whole = eval_json(&format!("{input}.matchesFull('b')"), &json!({}));
+            assert_eq!(whole, json!([full]), "round {round}: {input}.matchesFull");
+        }
+        let bad = parse("'a'.matches('(')").expect("parses");
+        let err = bad
+            .evaluate(&EvalContext::with_model(model()), &json!({}))
+            .expect_err("an invalid pattern fails every time, not only when first compiled");
+        assert!(err.message.contains("invalid regular expression"), "{err}");
+    }
+}
+
+#[test]
+fn borrowed_resource_matches_the_owned_one() {
+    let resource = patient();
+    let element = &resource["contact"][0];
+    let owned = {
+        let mut ctx = EvalContext::with_model(model());
+        ctx.resource = Some(resource.clone());
+        ctx
+    };
+    let plain = EvalContext::with_model(model());
+    for text in [
+        "%resource.id",
+        "%rootResource.birthDate",
+        "gender = 'female'",
+    ] {
+        let expr = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let expected = expr.evaluate(&owned, element).expect(text);
+        let borrowed = expr.evaluate_in(&plain, element, &resource).expect(text);
+        assert_eq!(
+            fhirpath::to_json_output(&borrowed),
+            fhirpath::to_json_output(&expected),
+            "{text}"
+        );
+        assert!(!fhirpath::to_json_output(&borrowed)
+            .as_array()
+            .is_none_or(Vec::is_empty));
+    }
+    let check = parse("%resource.id = 'p1'").expect("parses");
+    assert_eq!(
+        check.evaluate_bool_in(&plain, element, &resource),
+        Ok(Some(true))
+    );
+}
+
+#[test]
+fn choice_present_only_through_its_underscore_sibling() {
+    let only_sibling = json!({"resourceType": "Observation", "_valueString": {"extension": [{"url": "u", "valueString": "why"}]}});
+    assert_eq!(
+        eval_json("Observation.value.exists()", &only_sibling),
+        json!([true])
+    );
+    assert_eq!(
+        eval_json("Observation.value.hasValue()", &only_sibling),
+        json!([false])
+    );
+    assert_eq!(
+        eval_json("Observation.value.extension.value", &only_sibling),
+        json!(["why"])
+    );
+    // A sibling of another element sharing the prefix is not the choice.
+    let other = json!({"resourceType": "Observation", "_valueless": {"id": "x"}});
+    assert_eq!(
+        eval_json("Observation.value.exists()", &other),
+        json!([false])
+    );
+}

@@ -158,3 +158,48 @@ fn long_values_are_clipped_in_messages() {
     assert!(msg.len() < 200, "{msg}");
     assert!(is_primitive("dateTime") && !is_primitive("HumanName"));
 }
+
+/// The straightforward form of the base64 rule (copy out the whitespace,
+/// then check length, padding and alphabet), to compare the one-pass
+/// lexer with on every short input over a small alphabet.
+fn base64_reference(s: &str) -> Option<String> {
+    let compact: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if !compact.len().is_multiple_of(4) {
+        return Some("length is not a multiple of 4".into());
+    }
+    let padding = compact.iter().rev().take_while(|b| **b == b'=').count();
+    if padding > 2 {
+        return Some("too much '=' padding".into());
+    }
+    compact[..compact.len() - padding]
+        .iter()
+        .find(|b| !(b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/'))
+        .map(|b| format!("character '{}' is not base64", *b as char))
+}
+
+#[test]
+fn base64_lexer_agrees_with_the_reference_on_all_short_inputs() {
+    let alphabet = [b'A', b'z', b'+', b'=', b'*', b' ', b'\n'];
+    let mut checked = 0;
+    for len in 0..=6u32 {
+        for mut n in 0..alphabet.len().pow(len) {
+            let mut bytes = Vec::new();
+            for _ in 0..len {
+                bytes.push(alphabet[n % alphabet.len()]);
+                n /= alphabet.len();
+            }
+            let text = String::from_utf8(bytes).expect("ASCII");
+            assert_eq!(base64_reason(&text), base64_reference(&text), "{text:?}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, (0..=6).map(|l| 7usize.pow(l)).sum::<usize>());
+}
+
+#[test]
+fn control_characters_are_found_by_byte_not_confused_by_multibyte_text() {
+    bad("string", json!("a\u{0001}b"), "U+0001");
+    bad("string", json!("é\u{001f}"), "U+001F");
+    ok("string", json!("tab\tcr\rlf\n é ☃ 𝄞"));
+    ok("markdown", json!("\u{0080}\u{00a0}"));
+}

@@ -44,7 +44,15 @@ pub(crate) struct Frame<'a> {
 
 impl<'a> Evaluator<'a> {
     pub fn new(ctx: &'a EvalContext, input: &'a Json) -> Evaluator<'a> {
-        let resource = ctx.resource.as_ref().unwrap_or(input);
+        Evaluator::with_resource(ctx, input, ctx.resource.as_ref().unwrap_or(input))
+    }
+
+    /// `%resource` given by reference rather than owned by the context.
+    pub fn with_resource(
+        ctx: &'a EvalContext,
+        input: &'a Json,
+        resource: &'a Json,
+    ) -> Evaluator<'a> {
         let model = ctx.model.as_deref();
         let input_resource_type = match (model, resource_type(input)) {
             (Some(model), Some(rt)) => model.resource_type_name(rt),

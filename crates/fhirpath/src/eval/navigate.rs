@@ -102,8 +102,13 @@ impl<'a> Evaluator<'a> {
                         );
                     }
                 }
-                // A choice primitive with only its `_valueX` sibling.
-                for t in &info.types {
+                // A choice primitive with only its `_valueX` sibling. Open
+                // choices have ~50 types: look for the keys only when some
+                // `_name...` key exists at all.
+                let has_sibling = map
+                    .keys()
+                    .any(|k| k.strip_prefix('_').is_some_and(|k| k.starts_with(name)));
+                for t in info.types.iter().filter(|_| has_sibling) {
                     let key = format!("{name}{}", t.json_suffix);
                     if !map.contains_key(&key) {
                         if let Some(extra) = sibling(map, &key) {

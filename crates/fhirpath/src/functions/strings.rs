@@ -3,6 +3,8 @@
 use super::{Call, Func};
 use crate::eval::EvalResult;
 use crate::value::{Collection, Value};
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
 
 fn text<'a>(value: String) -> EvalResult<Option<Collection<'a>>> {
     Ok(Some(vec![Value::string(value)]))
@@ -16,8 +18,30 @@ fn none<'a>() -> EvalResult<Option<Collection<'a>>> {
     Ok(Some(Vec::new()))
 }
 
+/// Compiled patterns by text. Invariants run `matches()` with the same few
+/// literal patterns on every element they apply to, and compiling a regex
+/// costs far more than matching it; a `Regex` clone shares its program.
+static REGEX_CACHE: OnceLock<RwLock<HashMap<String, regex::Regex>>> = OnceLock::new();
+
+/// Patterns are often built from data (`matches(%pattern)`), so the cache is
+/// bounded: past this many distinct patterns new ones are compiled per call.
+const MAX_CACHED_REGEXES: usize = 4_096;
+
 fn regex(call: &Call<'_, '_>, pattern: &str) -> EvalResult<regex::Regex> {
-    regex::Regex::new(pattern).map_err(|e| call.error(format!("invalid regular expression: {e}")))
+    let cache = REGEX_CACHE.get_or_init(RwLock::default);
+    if let Ok(map) = cache.read() {
+        if let Some(found) = map.get(pattern) {
+            return Ok(found.clone());
+        }
+    }
+    let compiled = regex::Regex::new(pattern)
+        .map_err(|e| call.error(format!("invalid regular expression: {e}")))?;
+    if let Ok(mut map) = cache.write() {
+        if map.len() < MAX_CACHED_REGEXES {
+            map.insert(pattern.to_string(), compiled.clone());
+        }
+    }
+    Ok(compiled)
 }
 
 pub(super) fn call<'a>(

@@ -24,8 +24,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use gateway::storage::WriteOutcome;
-use gateway::time::Micros;
-use gateway::{StoredVersion, WriteMethod, WriteRequest};
+use gateway::{WriteMethod, WriteRequest};
 
 use crate::versions::{plan_write, CurrentState, TxError};
 
@@ -97,19 +96,7 @@ pub fn try_write(
     if inserted == 0 {
         return Ok(Attempt::LostRace);
     }
-    Ok(Attempt::Written(WriteOutcome {
-        created: planned.created,
-        changed: true,
-        stored: StoredVersion {
-            resource_type: request.resource_type.clone(),
-            id: request.id.clone(),
-            version: planned.version,
-            last_updated: Micros(planned.last_updated),
-            method: request.method,
-            deleted,
-            body: planned.body,
-        },
-    }))
+    Ok(Attempt::Written(planned.into_outcome(request)))
 }
 
 fn current_state(

@@ -49,6 +49,25 @@ pub struct PlannedVersion {
     pub created: bool,
 }
 
+impl PlannedVersion {
+    /// The outcome to report once this version is written.
+    pub fn into_outcome(self, request: &WriteRequest) -> WriteOutcome {
+        WriteOutcome {
+            created: self.created,
+            changed: true,
+            stored: StoredVersion {
+                resource_type: request.resource_type.clone(),
+                id: request.id.clone(),
+                version: self.version,
+                last_updated: Micros(self.last_updated),
+                method: request.method,
+                deleted: request.method == WriteMethod::Delete,
+                body: self.body,
+            },
+        }
+    }
+}
+
 /// Pure decision shared by both backends: check the precondition and plan the next version.
 pub fn plan_write(
     request: &WriteRequest,
@@ -134,19 +153,7 @@ macro_rules! write_transaction {
             .do_update()
             .set(&pointer)
             .execute($conn)?;
-        Ok::<_, TxError>(WriteOutcome {
-            created: planned.created,
-            changed: true,
-            stored: StoredVersion {
-                resource_type: request.resource_type.clone(),
-                id: request.id.clone(),
-                version: planned.version,
-                last_updated: Micros(planned.last_updated),
-                method: request.method,
-                deleted,
-                body: planned.body,
-            },
-        })
+        Ok::<_, TxError>(planned.into_outcome(request))
     }};
 }
 

@@ -15,8 +15,9 @@ start_server() {
   esac
   port=18181
   mllp_port=18575
+  # FHIRGATE_BENCH_CONFIG: an optional TOML file (pool size, workers…) to compare settings.
   "$binary" serve --http-addr "127.0.0.1:$port" --mllp-addr "127.0.0.1:$mllp_port" \
-    --database-url "$url" 2>"$work/server.log" &
+    --database-url "$url" ${FHIRGATE_BENCH_CONFIG:+--config "$FHIRGATE_BENCH_CONFIG"} 2>"$work/server.log" &
   server=$!
   trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.2; done

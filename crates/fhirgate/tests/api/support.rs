@@ -66,6 +66,8 @@ pub fn profiles_dir() -> std::path::PathBuf {
 pub struct TestServer {
     pub base: String,
     pub root: String,
+    /// MLLP `host:port`, bound on port 0 by the server itself (no free-port race).
+    pub mllp: String,
     handle: actix_web::dev::ServerHandle,
     thread: Option<JoinHandle<()>>,
     _database: Option<TestDatabase>,
@@ -98,17 +100,22 @@ impl TestServer {
                         return;
                     }
                 };
-                let _ = sender.send(Ok((application.http_addr(), application.handle())));
+                let _ = sender.send(Ok((
+                    application.http_addr(),
+                    application.mllp_addr(),
+                    application.handle(),
+                )));
                 let _ = application.run_until_stopped().await;
             });
         });
-        let (addr, handle) = receiver
+        let (addr, mllp_addr, handle) = receiver
             .recv()
             .expect("server thread")
             .expect("server starts");
         Self {
             base: format!("http://{addr}/fhir"),
             root: format!("http://{addr}"),
+            mllp: mllp_addr.to_string(),
             handle,
             thread: Some(thread),
             _database: None,

@@ -14,7 +14,7 @@ use store::{DatabaseUrl, PoolOptions, Store};
 
 use crate::on_both_backends;
 use crate::support::{get, profiles_dir, Backend, TestDatabase, TestServer};
-use crate::v2_intake::{adt_a08, field, free_port, log, raw_exchange, send_mllp};
+use crate::v2_intake::{adt_a08, field, log, raw_exchange, send_mllp};
 
 const COPIES: usize = 20;
 
@@ -33,10 +33,10 @@ impl Cluster {
             .map(|_| {
                 let mut settings = fhirgate::settings::Settings::for_database(&url);
                 settings.profiles = profiles_dir();
-                settings.mllp_addr = free_port();
                 settings.in_flight_wait = in_flight_wait;
-                let addr = settings.mllp_addr.clone();
-                (TestServer::start_on(settings), addr)
+                let server = TestServer::start_on(settings);
+                let addr = server.mllp.clone();
+                (server, addr)
             })
             .collect();
         Self {

@@ -21,7 +21,7 @@ pub fn adt_a08(control_id: &str, patient: &str) -> String {
     )
 }
 
-/// A server whose MLLP port is known: a free port is picked first, then configured.
+/// A server and its MLLP address (bound on port 0 by the server itself).
 fn start(backend: Backend) -> (TestServer, String) {
     start_with(backend, |_| {})
 }
@@ -31,19 +31,9 @@ pub fn start_with(
     backend: Backend,
     adjust: impl FnOnce(&mut fhirgate::settings::Settings),
 ) -> (TestServer, String) {
-    let addr = free_port();
-    let mllp_addr = addr.clone();
-    let server = TestServer::start_with(backend, move |settings| {
-        settings.mllp_addr = mllp_addr;
-        adjust(settings);
-    });
+    let server = TestServer::start_with(backend, adjust);
+    let addr = server.mllp.clone();
     (server, addr)
-}
-
-/// `127.0.0.1:PORT` of a port that was free a moment ago.
-pub fn free_port() -> String {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-    probe.local_addr().expect("address").to_string()
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -7,21 +7,13 @@ use std::path::PathBuf;
 use anyhow::Context;
 use hl7v2::ParseOptions;
 
-use super::read_input;
+use super::inputs;
 
 pub fn run(path: Option<&str>, files: &[PathBuf], out: &mut impl Write) -> anyhow::Result<bool> {
     let options = ParseOptions::default();
-    let inputs: Vec<Option<&PathBuf>> = if files.is_empty() {
-        vec![None]
-    } else {
-        files.iter().map(Some).collect()
-    };
     let mut all_ok = true;
-    for file in inputs {
-        let bytes = read_input(file.map(PathBuf::as_path))?;
-        let name = file
-            .map(|f| f.display().to_string())
-            .unwrap_or_else(|| "stdin".into());
+    for input in inputs(files) {
+        let (name, bytes) = input?;
         let rendered = match path {
             Some(path) => hl7v2::render_path(&bytes, path, &options),
             None => hl7v2::render_json(&bytes, &options),

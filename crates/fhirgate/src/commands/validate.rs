@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use fhir_core::operation_outcome::{operation_outcome, Issue, IssueType, Severity};
 use serde_json::Value;
 
-use super::read_input;
+use super::inputs;
 use crate::validation::{build_validator, validate};
 
 pub fn run(
@@ -19,17 +19,9 @@ pub fn run(
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
     let validator = build_validator(profiles_dir, enforced)?;
-    let inputs: Vec<Option<&PathBuf>> = if files.is_empty() {
-        vec![None]
-    } else {
-        files.iter().map(Some).collect()
-    };
     let mut all_valid = true;
-    for file in inputs {
-        let name = file
-            .map(|f| f.display().to_string())
-            .unwrap_or_else(|| "stdin".into());
-        let bytes = read_input(file.map(PathBuf::as_path))?;
+    for input in inputs(files) {
+        let (name, bytes) = input?;
         for (label, parsed) in resources(&name, &bytes) {
             let issues = match parsed {
                 Ok(resource) => validate(&validator, &resource, profiles),

@@ -29,7 +29,7 @@ use gateway::{WriteMethod, WriteRequest};
 use crate::versions::{plan_write, CurrentState, TxError};
 
 /// Optimistic attempts before falling back to the row-locking transaction.
-pub const OPTIMISTIC_ATTEMPTS: u32 = 3;
+const OPTIMISTIC_ATTEMPTS: u32 = 3;
 
 const MOVE_POINTER: &str = "\
 WITH moved AS (
@@ -52,15 +52,30 @@ INSERT INTO resource_version
        (tenant, resource_type, resource_id, version, last_updated, method, deleted, body)
 SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM moved)";
 
+/// Up to [`OPTIMISTIC_ATTEMPTS`] attempts; `None` when every one lost its race and the
+/// caller should take the row-locking path.
+pub fn write_optimistically(
+    conn: &mut PgConnection,
+    tenant: &str,
+    request: &WriteRequest,
+) -> Result<Option<WriteOutcome>, TxError> {
+    for _ in 0..OPTIMISTIC_ATTEMPTS {
+        if let Attempt::Written(outcome) = try_write(conn, tenant, request)? {
+            return Ok(Some(outcome));
+        }
+    }
+    Ok(None)
+}
+
 /// What one optimistic attempt did.
-pub enum Attempt {
+enum Attempt {
     Written(WriteOutcome),
     /// Another writer moved the pointer between our read and our write: plan again.
     LostRace,
 }
 
 /// One optimistic attempt, outside any explicit transaction (autocommit).
-pub fn try_write(
+fn try_write(
     conn: &mut PgConnection,
     tenant: &str,
     request: &WriteRequest,
@@ -105,15 +120,7 @@ fn current_state(
     request: &WriteRequest,
 ) -> Result<Option<CurrentState>, TxError> {
     use crate::schema::resource_current;
-    Ok(resource_current::table
-        .select((
-            resource_current::version,
-            resource_current::last_updated,
-            resource_current::deleted,
-        ))
-        .filter(resource_current::tenant.eq(tenant))
-        .filter(resource_current::resource_type.eq(&request.resource_type))
-        .filter(resource_current::resource_id.eq(&request.id))
+    Ok(crate::versions::current_state_query!(tenant, request)
         .first::<CurrentState>(conn)
         .optional()?)
 }

@@ -170,6 +170,7 @@ macro_rules! current_state_query {
             .filter(resource_current::resource_id.eq(&$request.id))
     };
 }
+pub(crate) use current_state_query;
 
 /// Writes one version inside a transaction the caller opened, on either backend;
 /// shared by single writes and by the HL7 v2 message log, whose translated writes
@@ -190,12 +191,8 @@ impl VersionWriter for diesel::PgConnection {
     ) -> Result<WriteOutcome, TxError> {
         // The single-statement compare-and-swap first (see `pg_write`); inside the
         // caller's transaction it saves two of the locking path's three statements.
-        for _ in 0..crate::pg_write::OPTIMISTIC_ATTEMPTS {
-            if let crate::pg_write::Attempt::Written(outcome) =
-                crate::pg_write::try_write(self, tenant, request)?
-            {
-                return Ok(outcome);
-            }
+        if let Some(outcome) = crate::pg_write::write_optimistically(self, tenant, request)? {
+            return Ok(outcome);
         }
         let conn = self;
         // Row lock on the pointer: concurrent writers of one resource queue here.
@@ -451,15 +448,12 @@ fn optimistic_postgres_write(
         Ok(pooled) => pooled,
         Err(error) => return Some(Err(TxError::Storage(error))),
     };
-    for _ in 0..crate::pg_write::OPTIMISTIC_ATTEMPTS {
-        match crate::pg_write::try_write(&mut pooled, tenant, request) {
-            Ok(crate::pg_write::Attempt::Written(outcome)) => return Some(Ok(outcome)),
-            Ok(crate::pg_write::Attempt::LostRace) => {}
-            Err(TxError::Diesel(error)) if is_retryable(&error) => return None,
-            Err(error) => return Some(Err(error)),
-        }
+    match crate::pg_write::write_optimistically(&mut pooled, tenant, request) {
+        Ok(Some(outcome)) => Some(Ok(outcome)),
+        Ok(None) => None,
+        Err(TxError::Diesel(error)) if is_retryable(&error) => None,
+        Err(error) => Some(Err(error)),
     }
-    None
 }
 
 fn is_retryable(error: &DieselError) -> bool {

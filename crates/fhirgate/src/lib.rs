@@ -62,11 +62,7 @@ impl Application {
         let translator = v2_translation::V2ToFhirTranslator::new()
             .context("cannot load the v2 -> FHIR mapping tables")?;
         let mut intake = V2Intake::new(store.clone(), settings.retransmission_window)
-            .with_translator(Arc::new(translator))
-            .with_in_flight(
-                settings.in_flight_wait,
-                gateway::v2_intake::DEFAULT_ABANDONED_AFTER,
-            );
+            .with_translator(Arc::new(translator));
         if settings.validate_on_write {
             intake = intake.with_validator(validator.clone());
         }

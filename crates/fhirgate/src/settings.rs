@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use gateway::v2_intake::{DEFAULT_IN_FLIGHT_WAIT, DEFAULT_RETRANSMISSION_WINDOW};
+use gateway::v2_intake::DEFAULT_RETRANSMISSION_WINDOW;
 use serde::Deserialize;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./fhirgate-data/fhirgate.db";
@@ -79,8 +79,6 @@ pub struct MllpFile {
     pub max_frame_size: Option<usize>,
     /// How long a started frame may stall before its connection is closed.
     pub read_timeout_seconds: Option<u64>,
-    /// How long a copy of a message still being processed waits for the first ACK.
-    pub in_flight_wait_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,7 +107,6 @@ pub struct Settings {
     pub body_limit: usize,
     pub mllp_addr: String,
     pub retransmission_window: std::time::Duration,
-    pub in_flight_wait: std::time::Duration,
     /// Frame limit and timeouts of the MLLP listener.
     pub mllp_server: mllp::ServerConfig,
     pub profiles: PathBuf,
@@ -169,10 +166,6 @@ impl Settings {
                 DEFAULT_RETRANSMISSION_WINDOW,
                 std::time::Duration::from_secs,
             ),
-            in_flight_wait: file
-                .mllp
-                .in_flight_wait_seconds
-                .map_or(DEFAULT_IN_FLIGHT_WAIT, std::time::Duration::from_secs),
             mllp_server,
             profiles: args
                 .profiles
@@ -196,7 +189,6 @@ impl Settings {
             body_limit: 16 * 1024 * 1024,
             mllp_addr: "127.0.0.1:0".into(),
             retransmission_window: DEFAULT_RETRANSMISSION_WINDOW,
-            in_flight_wait: DEFAULT_IN_FLIGHT_WAIT,
             mllp_server: mllp::ServerConfig::default(),
             profiles: DEFAULT_PROFILES.into(),
             allow_update_create: true,

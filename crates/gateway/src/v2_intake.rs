@@ -1,12 +1,20 @@
 //! Ingesting one HL7 v2 message (from MLLP or `POST /hl7v2`): log the raw bytes, parse,
 //! translate, commit, and only then hand back the ACK (DESIGN promises 1, 3, 6).
 //!
-//! The order is fixed: [`MessageLog::begin`] writes the raw message (or recognises a
-//! retransmission and returns the first ACK, so nothing is applied twice); the message is
-//! parsed and given to the [`V2Translator`]; [`MessageLog::complete`] then commits the
-//! translated writes, the final status and the ACK bytes in one database transaction. The
-//! caller sends the ACK after `complete` returns. Without a translator every well-formed
-//! message is answered AR/CR with ERR-3 = 200 (unsupported message type).
+//! The message is parsed and given to the [`V2Translator`], and its ACK is built with a
+//! log id reserved up front; then [`MessageLog::record`] commits, in ONE database
+//! transaction, the raw message with its final status and ACK bytes and the translated
+//! writes, unless the same message was already answered (a retransmission: its first ACK
+//! comes back and nothing is applied twice). The caller sends the ACK after `record`
+//! returns. Without a translator every well-formed message is answered AR/CR with
+//! ERR-3 = 200 (unsupported message type).
+//!
+//! Deliberate departure from DESIGN's data flow, which logs the raw bytes before
+//! translating: logging first cost a second transaction per message (half of the
+//! database work of an ADT^A08), and an entry logged before it was answered had to be
+//! told apart from a copy still in flight. A message is now logged in the commit that
+//! answers it; one that never reached that commit was never acknowledged, so its sender
+//! still has it and sends it again (promise 1).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,14 +33,6 @@ use crate::GatewayError;
 
 /// How long a (sender, control id, content) triple is remembered as a retransmission.
 pub const DEFAULT_RETRANSMISSION_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
-/// How long a copy of a message still being processed waits for the first one's ACK.
-/// Shorter than a sender's usual ACK timeout (30–60 s), so the sender sees the close
-/// and retransmits instead of timing out on us.
-pub const DEFAULT_IN_FLIGHT_WAIT: Duration = Duration::from_secs(15);
-/// After this long unanswered, an entry is taken as abandoned (its process died
-/// between `begin` and `complete`), and a copy of its message is processed anew.
-/// Far above any real processing time, so a slow first copy is never applied twice.
-pub const DEFAULT_ABANDONED_AFTER: Duration = Duration::from_secs(5 * 60);
 /// Flag on a log entry whose control id this sender already used for different content.
 pub const FLAG_CONTROL_ID_REUSED: &str = "control-id-reused";
 /// Flag on a log entry made by `$replay` of an earlier entry.
@@ -43,7 +43,8 @@ pub const FLAG_UNPARSEABLE: &str = "unparseable";
 /// Where a logged message stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogStatus {
-    /// Logged, not yet answered (a crash left it here, or it is being processed).
+    /// Logged, not yet answered. Only earlier versions of fhirgate, which logged a
+    /// message before processing it, left entries here (a crash between the two steps).
     Received,
     /// Translated and committed; answered AA/CA.
     Accepted,
@@ -95,9 +96,11 @@ pub struct LogEntry {
     pub replay_of: Option<i64>,
 }
 
-/// What [`MessageLog::begin`] records.
+/// What [`MessageLog::record`] logs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewLogEntry {
+    /// From [`MessageLog::reserve_id`]; the ACK's MSH-10 names it.
+    pub id: i64,
     pub received_at: Micros,
     pub sender: String,
     pub control_id: String,
@@ -108,26 +111,15 @@ pub struct NewLogEntry {
     pub replay_of: Option<i64>,
 }
 
-/// What [`MessageLog::begin`] found.
+/// What [`MessageLog::record`] did.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Begun {
-    /// A new entry (status `received`); `control_id_reused` when the sender used this
+pub enum Recorded {
+    /// Logged and applied as a new entry; `control_id_reused` when the sender used this
     /// control id within the window for different content (the entry is flagged).
-    New { id: i64, control_id_reused: bool },
-    /// The same message was answered within the window; its counter was incremented.
+    New { control_id_reused: bool },
+    /// The same message was answered within the window: nothing was written but its
+    /// retransmission counter; here is the first entry, with its ACK.
     Retransmission(Box<LogEntry>),
-    /// The same message is still being processed (entry `id`, unanswered, received
-    /// after the abandonment cut-off); nothing was written. Ask again later.
-    InFlight { id: i64 },
-}
-
-/// The time bounds [`MessageLog::begin`] works with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BeginBounds {
-    /// Answered entries received at or after this are retransmission candidates.
-    pub window_start: Micros,
-    /// Unanswered entries received before this are abandoned and hold nothing back.
-    pub abandoned_before: Micros,
 }
 
 /// The end of processing, committed atomically.
@@ -153,22 +145,24 @@ pub struct LogQuery {
 
 /// The message log. Implemented by `store::Store`; every method is blocking.
 pub trait MessageLog: Send + Sync + 'static {
-    /// In one transaction, serialised with every other `begin` for the same tenant,
+    /// An id no other entry has or will get, for the ACK built before [`Self::record`].
+    /// Ids are increasing per process; an id whose message turns out to be a
+    /// retransmission is never used (a gap).
+    fn reserve_id(&self) -> Result<i64, StorageError>;
+
+    /// In one transaction, serialised with every other `record` for the same tenant,
     /// sender and control id (across processes sharing the database): if an answered
     /// entry with this sender, control id and hash was received at or after
-    /// `bounds.window_start` (and `entry.replay_of` is `None`), count the retransmission
-    /// and return it; if an unanswered one was received at or after
-    /// `bounds.abandoned_before`, return [`Begun::InFlight`] and write nothing;
-    /// otherwise insert `entry` as `received`.
-    fn begin(
+    /// `window_start` (and `entry.replay_of` is `None`), count the retransmission and
+    /// return it; otherwise apply `completion.writes` and insert `entry` with the
+    /// completion's status, ACK and issues. On error nothing is written.
+    fn record(
         &self,
         tenant: &str,
-        entry: &NewLogEntry,
-        bounds: BeginBounds,
-    ) -> Result<Begun, StorageError>;
-
-    /// Applies the writes and records status, issues and ACK, in one transaction.
-    fn complete(&self, tenant: &str, id: i64, completion: &Completion) -> Result<(), StorageError>;
+        entry: NewLogEntry,
+        completion: Completion,
+        window_start: Micros,
+    ) -> Result<Recorded, StorageError>;
 
     fn entry(&self, tenant: &str, id: i64) -> Result<Option<LogEntry>, StorageError>;
 
@@ -206,8 +200,6 @@ pub struct V2Intake {
     validator: Option<Arc<dyn ResourceValidator>>,
     tenant: String,
     window: Duration,
-    in_flight_wait: Duration,
-    abandoned_after: Duration,
 }
 
 impl V2Intake {
@@ -218,18 +210,7 @@ impl V2Intake {
             validator: None,
             tenant: crate::use_cases::DEFAULT_TENANT.to_owned(),
             window,
-            in_flight_wait: DEFAULT_IN_FLIGHT_WAIT,
-            abandoned_after: DEFAULT_ABANDONED_AFTER,
         }
-    }
-
-    /// How long a copy of an in-flight message waits for its ACK, and after how long
-    /// an unanswered entry counts as abandoned. `abandoned_after` is raised to at
-    /// least `wait`, so a waiting copy never takes over a live first one.
-    pub fn with_in_flight(mut self, wait: Duration, abandoned_after: Duration) -> Self {
-        self.in_flight_wait = wait;
-        self.abandoned_after = abandoned_after.max(wait);
-        self
     }
 
     pub fn with_translator(mut self, translator: Arc<dyn V2Translator>) -> Self {
@@ -285,7 +266,9 @@ impl V2Intake {
         if replay_of.is_some() {
             flags.push(FLAG_REPLAY.to_owned());
         }
+        let log_id = self.log.reserve_id()?;
         let entry = NewLogEntry {
+            id: log_id,
             received_at,
             sender,
             control_id,
@@ -295,88 +278,71 @@ impl V2Intake {
             flags,
             replay_of,
         };
-        let log_id = match self.begin_or_wait(&entry)? {
-            Begun::Retransmission(first) => return Ok(replayed(*first)),
-            Begun::New { id, .. } => id,
-            Begun::InFlight { id } => return Err(self.still_in_flight(id)),
-        };
         let request = AckRequest {
             code: AckCode::Accept,
             control_id: ack_control_id(log_id),
             timestamp: hl7_timestamp(received_at),
             issues: Vec::new(),
         };
-        let (status, ack, issues, writes) = match parsed {
-            Ok(message) => self.answer(&message, request)?,
+        let (completion, no_ack) = match parsed {
+            Ok(message) => (self.answer(&message, request)?, None),
             Err(error) => match build_ack_for_parse_error(raw, &error, &request) {
                 Ok(ack) => {
-                    let issues = ack_issues_of_parse_error(&error);
-                    (LogStatus::Rejected, Some(ack.to_bytes()), issues, vec![])
+                    let completion = Completion {
+                        status: LogStatus::Rejected,
+                        ack: Some(ack.to_bytes()),
+                        issues: ack_issues_of_parse_error(&error),
+                        writes: vec![],
+                    };
+                    (completion, None)
                 }
                 Err(no_ack) => {
                     let reason = no_ack.to_string();
-                    let issues = Value::Array(vec![json!({"severity": "E", "message": reason})]);
                     let completion = Completion {
                         status: LogStatus::Rejected,
                         ack: None,
-                        issues,
+                        issues: Value::Array(vec![json!({"severity": "E", "message": reason})]),
                         writes: vec![],
                     };
-                    self.log.complete(&self.tenant, log_id, &completion)?;
-                    return Ok(IntakeOutcome::NoAck { log_id, reason });
+                    (completion, Some(reason))
                 }
             },
         };
-        let completion = Completion {
-            status,
-            ack,
-            issues,
-            writes,
-        };
-        self.log.complete(&self.tenant, log_id, &completion)?;
-        let ack = completion.ack.unwrap_or_default();
-        Ok(IntakeOutcome::Ack { log_id, ack })
+        self.record(entry, completion, no_ack)
     }
 
-    /// Answering nothing is safe: the sender retransmits, and by then the first copy's
-    /// ACK is committed and replayed (promise 5: never applied twice).
-    pub(crate) fn still_in_flight(&self, id: i64) -> GatewayError {
-        GatewayError::Conflict(format!(
-            "the same message (sender, control id and content) is still being processed \
-             as log entry {id} after waiting {:?}; retransmit it later",
-            self.in_flight_wait
-        ))
-    }
-
-    /// `begin`, asked again while the same message is in flight elsewhere, until it is
-    /// answered (then this copy is a retransmission) or `in_flight_wait` runs out.
-    /// Polling, because the first copy may be in another process.
-    pub(crate) fn begin_or_wait(&self, entry: &NewLogEntry) -> Result<Begun, GatewayError> {
-        let started = std::time::Instant::now();
-        let mut pause = Duration::from_millis(5);
-        loop {
-            let now = Micros::now();
-            let bounds = BeginBounds {
-                window_start: Micros(now.0.saturating_sub(micros(self.window))),
-                abandoned_before: Micros(now.0.saturating_sub(micros(self.abandoned_after))),
-            };
-            let begun = self.log.begin(&self.tenant, entry, bounds)?;
-            let waited = started.elapsed();
-            if !matches!(begun, Begun::InFlight { .. }) || waited >= self.in_flight_wait {
-                return Ok(begun);
-            }
-            std::thread::sleep(pause.min(self.in_flight_wait - waited));
-            pause = (pause * 2).min(Duration::from_millis(100));
+    /// Commits a processed message and says what to send: its own ACK (or the reason
+    /// there is none), or the first ACK when it turns out to be a retransmission.
+    pub(crate) fn record(
+        &self,
+        entry: NewLogEntry,
+        completion: Completion,
+        no_ack: Option<String>,
+    ) -> Result<IntakeOutcome, GatewayError> {
+        let log_id = entry.id;
+        let ack = completion.ack.clone();
+        let window_start = Micros(Micros::now().0.saturating_sub(micros(self.window)));
+        match self
+            .log
+            .record(&self.tenant, entry, completion, window_start)?
+        {
+            Recorded::Retransmission(first) => Ok(replayed(*first)),
+            Recorded::New { .. } => Ok(match (ack, no_ack) {
+                (Some(ack), None) => IntakeOutcome::Ack { log_id, ack },
+                (_, reason) => IntakeOutcome::NoAck {
+                    log_id,
+                    reason: reason.unwrap_or_else(|| "no ACK could be formed".into()),
+                },
+            }),
         }
     }
 
     /// Translates and builds the ACK for a message that parsed.
-    #[allow(clippy::type_complexity)]
     fn answer(
         &self,
         message: &Message<'_>,
         mut request: AckRequest,
-    ) -> Result<(LogStatus, Option<Vec<u8>>, Value, Vec<WriteRequest>), GatewayError> {
+    ) -> Result<Completion, GatewayError> {
         let outcome = match &self.translator {
             Some(translator) => translator
                 .translate(message)
@@ -407,7 +373,12 @@ impl V2Intake {
         let ack = build_ack(message, &request)
             .map_err(|error| GatewayError::Internal(format!("cannot build the ACK: {error}")))?;
         let issues = Value::Array(request.issues.iter().map(issue_json).collect());
-        Ok((status, Some(ack.to_bytes()), issues, writes))
+        Ok(Completion {
+            status,
+            ack: Some(ack.to_bytes()),
+            issues,
+            writes,
+        })
     }
 }
 

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use crate::time::Micros;
 use crate::v2_intake::{
-    ack_control_id, content_hash, first_line, header_fields, hl7_timestamp, issue_json, replayed,
-    Begun, Completion, IntakeOutcome, LogStatus, NewLogEntry, V2Intake, FLAG_UNPARSEABLE,
+    ack_control_id, content_hash, first_line, header_fields, hl7_timestamp, issue_json, Completion,
+    IntakeOutcome, LogStatus, NewLogEntry, V2Intake, FLAG_UNPARSEABLE,
 };
 use crate::GatewayError;
 
@@ -40,7 +40,9 @@ impl V2Intake {
         if msh.is_none() {
             flags.push(FLAG_UNPARSEABLE.to_owned());
         }
+        let log_id = self.log().reserve_id()?;
         let entry = NewLogEntry {
+            id: log_id,
             received_at,
             sender,
             control_id,
@@ -49,11 +51,6 @@ impl V2Intake {
             raw: head.to_vec(),
             flags,
             replay_of: None,
-        };
-        let log_id = match self.begin_or_wait(&entry)? {
-            Begun::Retransmission(first) => return Ok(replayed(*first)),
-            Begun::New { id, .. } => id,
-            Begun::InFlight { id } => return Err(self.still_in_flight(id)),
         };
         let issue = AckIssue {
             location: None,
@@ -72,13 +69,13 @@ impl V2Intake {
             timestamp: hl7_timestamp(received_at),
             issues: vec![issue],
         };
-        let (ack, outcome) = match oversize_ack(msh.as_ref(), whole_segment, head.len(), &request) {
-            Ok(ack) => (Some(ack.clone()), IntakeOutcome::Ack { log_id, ack }),
+        let (ack, no_ack) = match oversize_ack(msh.as_ref(), whole_segment, head.len(), &request) {
+            Ok(ack) => (Some(ack), None),
             Err(why) => {
                 let reason =
                     format!("message over the MLLP frame limit cannot be acknowledged: {why}");
                 issues.push(json!({"severity": "E", "message": reason}));
-                (None, IntakeOutcome::NoAck { log_id, reason })
+                (None, Some(reason))
             }
         };
         let completion = Completion {
@@ -87,8 +84,7 @@ impl V2Intake {
             issues: Value::Array(issues),
             writes: vec![],
         };
-        self.log().complete(self.tenant(), log_id, &completion)?;
-        Ok(outcome)
+        self.record(entry, completion, no_ack)
     }
 }
 

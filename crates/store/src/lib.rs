@@ -6,12 +6,15 @@
 //! `versions` implements writes (one transaction per version; on PostgreSQL first
 //! the single-statement optimistic path in `pg_write`), reads and
 //! history; `message_log` implements `gateway::v2_intake::MessageLog` (raw HL7 v2
-//! messages, retransmissions, ACKs sent); `migrate` applies the SQL migrations embedded in the binary.
+//! messages, retransmissions, ACKs sent; ids from `log_ids`, and on PostgreSQL the
+//! group commit of `log_committer`); `migrate` applies the SQL migrations embedded in the binary.
 //! [`Store`] implements `gateway::Storage`, the only interface the rest of
 //! the gateway sees. Timestamps are BIGINT microseconds and bodies TEXT in
 //! both dialects, so one set of queries serves both.
 
 pub mod admin;
+mod log_committer;
+mod log_ids;
 mod message_log;
 mod migrate;
 mod pg_write;
@@ -66,7 +69,14 @@ pub struct Store {
     /// SQLite has one writer at a time; queueing writers here instead of in
     /// SQLite's busy handler (which sleeps and retries) keeps write latency fair.
     sqlite_writer: std::sync::Mutex<()>,
+    log_ids: log_ids::LogIds,
+    /// PostgreSQL only: records HL7 v2 messages in batches (group commit).
+    log_committer: Option<log_committer::LogCommitter>,
 }
+
+/// Committer threads on PostgreSQL: one batch commits (waiting for its WAL flush)
+/// while the next gathers.
+const LOG_COMMITTERS: usize = 2;
 
 impl Store {
     /// Opens the pool; does not migrate (call [`Store::migrate`]).
@@ -75,9 +85,17 @@ impl Store {
             DatabaseUrl::Postgres(url) => pool::Pools::Postgres(pool::postgres(url, options)?),
             DatabaseUrl::Sqlite(path) => pool::Pools::Sqlite(pool::sqlite(path, options)?),
         };
+        let log_committer = match &pools {
+            pool::Pools::Postgres(pool) => {
+                Some(log_committer::LogCommitter::start(pool, LOG_COMMITTERS)?)
+            }
+            pool::Pools::Sqlite(_) => None,
+        };
         Ok(Self {
             pools,
             sqlite_writer: std::sync::Mutex::new(()),
+            log_ids: log_ids::LogIds::default(),
+            log_committer,
         })
     }
 

@@ -1,5 +1,8 @@
 //! The HL7 v2 message log (`gateway::v2_intake::MessageLog`): raw bytes as received,
-//! retransmission detection, and the final status with the ACK sent.
+//! retransmission detection, and the final status with the ACK sent, recorded with the
+//! translated writes in one transaction. SQLite records one message at a time here;
+//! PostgreSQL hands messages to the group committer (`log_committer`). Ids come from
+//! `log_ids`.
 //!
 //! `issues` and `flags` are JSON text so one column shape serves both dialects.
 
@@ -7,7 +10,7 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use gateway::time::Micros;
 use gateway::v2_intake::{
-    BeginBounds, Begun, Completion, LogEntry, LogQuery, LogStatus, MessageLog, NewLogEntry,
+    Completion, LogEntry, LogQuery, LogStatus, MessageLog, NewLogEntry, Recorded,
     FLAG_CONTROL_ID_REUSED,
 };
 use gateway::StorageError;
@@ -36,7 +39,7 @@ diesel::table! {
 }
 
 #[derive(Debug, Queryable)]
-struct LogRow {
+pub(crate) struct LogRow {
     seq: i64,
     received_at: i64,
     sender: String,
@@ -74,7 +77,8 @@ macro_rules! log_columns {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = message_log)]
-struct NewRow<'a> {
+pub(crate) struct NewRow<'a> {
+    seq: i64,
     tenant: &'a str,
     received_at: i64,
     sender: &'a str,
@@ -83,12 +87,18 @@ struct NewRow<'a> {
     content_hash: &'a str,
     raw: &'a [u8],
     status: &'a str,
+    ack: Option<&'a [u8]>,
+    issues: String,
     flags: Option<String>,
     replay_of: Option<i64>,
 }
 
 impl LogRow {
-    fn into_entry(self) -> Result<LogEntry, StorageError> {
+    pub(crate) fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    pub(crate) fn into_entry(self) -> Result<LogEntry, StorageError> {
         let corrupt = |what: String| StorageError::Corrupt(format!("message {}: {what}", self.seq));
         let status = LogStatus::parse(&self.status)
             .ok_or_else(|| corrupt(format!("unknown status '{}'", self.status)))?;
@@ -120,126 +130,174 @@ impl LogRow {
     }
 }
 
-fn storage_error(error: TxError) -> StorageError {
+pub(crate) fn storage_error(error: TxError) -> StorageError {
     match error {
         TxError::Diesel(error) => database_error(error),
         TxError::Storage(error) => error,
-        // Only version writes report `Unchanged`, and `complete` absorbs it.
+        // Only version writes report `Unchanged`, and `record` absorbs it.
         TxError::Unchanged => StorageError::Database("unexpected unchanged write".into()),
     }
 }
 
-/// Runs `$body` in a transaction on either backend (errors stay [`TxError`]); SQLite takes the write lock up
-/// front (BEGIN IMMEDIATE) because every body here reads and then writes.
-macro_rules! log_transaction {
-    ($pools:expr, |$conn:ident| $body:expr) => {
-        match $pools {
-            Pools::Postgres(pool) => crate::pool::checkout(pool)
-                .map_err(TxError::Storage)
-                .and_then(|mut pooled| {
-                    let conn: &mut diesel::PgConnection = &mut pooled;
-                    conn.transaction(|$conn| $body)
-                }),
-            Pools::Sqlite(pool) => crate::pool::checkout(pool)
-                .map_err(TxError::Storage)
-                .and_then(|mut pooled| {
-                    let conn: &mut diesel::SqliteConnection = &mut pooled;
-                    conn.immediate_transaction(|$conn| $body)
-                }),
+/// An earlier entry of the same tenant, sender and control id, as `record` compares it.
+#[derive(Debug, Clone, Queryable, QueryableByName)]
+pub(crate) struct Earlier {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub content_hash: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub answered: bool,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub received_at: i64,
+}
+
+/// What `record` does with a message, given the earlier entries it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Answer with this entry's ACK and write nothing else.
+    Retransmission(i64),
+    New {
+        control_id_reused: bool,
+    },
+}
+
+/// Whether `record` looks for earlier copies at all: a replay is new by definition, and
+/// a message without a readable control id cannot be matched to an earlier one.
+pub(crate) fn matches_earlier(entry: &NewLogEntry) -> bool {
+    entry.replay_of.is_none() && !entry.control_id.is_empty()
+}
+
+/// The rule of DESIGN promise 5, shared by both backends. `earlier` holds entries of
+/// the same tenant, sender and control id (not replays), oldest first; only those
+/// received at or after `window_start` count. Unanswered entries (left by a crash of an
+/// older version, or messages no ACK could name) never make a copy a retransmission.
+pub(crate) fn decide<'a>(
+    earlier: impl IntoIterator<Item = &'a Earlier>,
+    entry: &NewLogEntry,
+    window_start: Micros,
+) -> Decision {
+    let mut control_id_reused = false;
+    for found in earlier {
+        if found.received_at < window_start.0 {
+            continue;
         }
+        if found.content_hash != entry.content_hash {
+            control_id_reused = true;
+        } else if found.answered {
+            return Decision::Retransmission(found.seq);
+        }
+    }
+    Decision::New { control_id_reused }
+}
+
+/// The row `record` inserts for a new message: its final state, all at once.
+pub(crate) fn new_row<'a>(
+    tenant: &'a str,
+    entry: &'a NewLogEntry,
+    completion: &'a Completion,
+    control_id_reused: bool,
+) -> NewRow<'a> {
+    let mut flags = entry.flags.clone();
+    if control_id_reused {
+        flags.push(FLAG_CONTROL_ID_REUSED.to_owned());
+    }
+    NewRow {
+        seq: entry.id,
+        tenant,
+        received_at: entry.received_at.0,
+        sender: &entry.sender,
+        control_id: &entry.control_id,
+        message_type: &entry.message_type,
+        content_hash: &entry.content_hash,
+        raw: &entry.raw,
+        status: completion.status.as_str(),
+        ack: completion.ack.as_deref(),
+        issues: completion.issues.to_string(),
+        flags: flags_text(&flags),
+        replay_of: entry.replay_of,
+    }
+}
+
+/// Counts one more retransmission on each of `seqs` and returns their entries.
+macro_rules! count_retransmissions {
+    ($conn:expr, $seqs:expr) => {
+        diesel::update(message_log::table.filter(message_log::seq.eq_any($seqs)))
+            .set(message_log::retransmissions.eq(message_log::retransmissions + 1))
+            .returning(log_columns!())
+            .get_results::<LogRow>($conn)
     };
 }
 
-/// Earlier entries of this sender and control id inside the window, oldest first.
-macro_rules! same_control_id {
-    ($tenant:expr, $entry:expr, $window_start:expr) => {
+/// [`count_retransmissions`] for the PostgreSQL group committer.
+pub(crate) fn count_retransmissions_pg(
+    conn: &mut diesel::PgConnection,
+    seqs: &[i64],
+) -> Result<Vec<LogRow>, DieselError> {
+    count_retransmissions!(conn, seqs)
+}
+
+/// Inserts the rows of new messages (several at once on PostgreSQL).
+pub(crate) fn insert_rows_pg(
+    conn: &mut diesel::PgConnection,
+    rows: &[NewRow<'_>],
+) -> Result<usize, DieselError> {
+    diesel::insert_into(message_log::table)
+        .values(rows)
+        .execute(conn)
+}
+
+/// `record` on SQLite, inside the caller's BEGIN IMMEDIATE transaction: one message
+/// at a time (SQLite has one writer anyway).
+fn record_sqlite(
+    conn: &mut diesel::SqliteConnection,
+    tenant: &str,
+    entry: &NewLogEntry,
+    completion: &Completion,
+    window_start: Micros,
+) -> Result<Recorded, TxError> {
+    let earlier: Vec<Earlier> = if matches_earlier(entry) {
         message_log::table
             .select((
                 message_log::seq,
                 message_log::content_hash,
                 message_log::ack.is_not_null(),
-                message_log::status,
                 message_log::received_at,
             ))
-            .filter(message_log::tenant.eq($tenant))
-            .filter(message_log::sender.eq(&$entry.sender))
-            .filter(message_log::control_id.eq(&$entry.control_id))
-            .filter(message_log::received_at.ge($window_start.0))
+            .filter(message_log::tenant.eq(tenant))
+            .filter(message_log::sender.eq(&entry.sender))
+            .filter(message_log::control_id.eq(&entry.control_id))
+            .filter(message_log::received_at.ge(window_start.0))
             .filter(message_log::replay_of.is_null())
             .order(message_log::seq.asc())
+            .load(conn)?
+    } else {
+        Vec::new()
     };
-}
-
-/// One earlier entry as `begin` compares it: seq, hash, answered, status, received_at.
-type Earlier = (i64, String, bool, String, i64);
-
-/// Serialises `begin` for one (tenant, sender, control id) inside the caller's
-/// transaction, so two copies of a message arriving together cannot both miss each
-/// other and both be inserted (DESIGN promise 5).
-trait ControlIdLock {
-    fn lock_control_id(&mut self, key: &str) -> Result<(), DieselError>;
-
-    /// Lets this transaction's commit return before its WAL is flushed. Only for
-    /// `begin`: its row is evidence, not an acknowledgement, and the synchronous commit
-    /// of `complete` that precedes any ACK flushes the WAL up to and including it, so no
-    /// acknowledged message can lack its log entry (DESIGN promise 1). A database crash
-    /// before that may lose only entries that were never acknowledged.
-    fn commit_without_waiting_for_flush(&mut self) -> Result<(), DieselError>;
-}
-
-/// First key of the two-key advisory lock space ("v2", message log), apart from the
-/// migration lock, which uses the one-bigint space.
-const CONTROL_ID_LOCK_CLASS: i32 = 0x7632_4C47;
-
-impl ControlIdLock for diesel::PgConnection {
-    /// A transaction-scoped advisory lock: it works across processes, needs no row to
-    /// exist yet, and is released by the commit. A `hashtext` collision only makes two
-    /// unrelated keys wait for each other.
-    fn lock_control_id(&mut self, key: &str) -> Result<(), DieselError> {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind::<diesel::sql_types::Integer, _>(CONTROL_ID_LOCK_CLASS)
-            .bind::<diesel::sql_types::Text, _>(key)
-            .execute(self)
-            .map(|_| ())
+    match decide(&earlier, entry, window_start) {
+        Decision::Retransmission(seq) => {
+            let first = count_retransmissions!(conn, [seq])?
+                .into_iter()
+                .next()
+                .ok_or(TxError::Storage(StorageError::NotFound))?;
+            first
+                .into_entry()
+                .map(|entry| Recorded::Retransmission(Box::new(entry)))
+                .map_err(TxError::Storage)
+        }
+        Decision::New { control_id_reused } => {
+            for write in &completion.writes {
+                match conn.write_in_transaction(tenant, write) {
+                    Ok(_) | Err(TxError::Unchanged) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            diesel::insert_into(message_log::table)
+                .values(new_row(tenant, entry, completion, control_id_reused))
+                .execute(conn)?;
+            Ok(Recorded::New { control_id_reused })
+        }
     }
-
-    fn commit_without_waiting_for_flush(&mut self) -> Result<(), DieselError> {
-        diesel::sql_query("SET LOCAL synchronous_commit = off")
-            .execute(self)
-            .map(|_| ())
-    }
-}
-
-impl ControlIdLock for diesel::SqliteConnection {
-    /// Nothing to add: `begin` runs in BEGIN IMMEDIATE, which already holds the
-    /// database's single write lock, across processes too, until the commit.
-    fn lock_control_id(&mut self, _key: &str) -> Result<(), DieselError> {
-        Ok(())
-    }
-
-    /// SQLite's durability is per connection (`synchronous`), not per transaction.
-    fn commit_without_waiting_for_flush(&mut self) -> Result<(), DieselError> {
-        Ok(())
-    }
-}
-
-/// The lock key: the three parts separated by a byte that none of them contains
-/// in practice (unit separator), so `A|BC` and `AB|C` differ.
-fn control_id_key(tenant: &str, entry: &NewLogEntry) -> String {
-    format!("{tenant}\u{1f}{}\u{1f}{}", entry.sender, entry.control_id)
-}
-
-/// The earlier copy of this very message that is still being processed, if any.
-fn in_flight(earlier: &[Earlier], entry: &NewLogEntry, bounds: BeginBounds) -> Option<i64> {
-    earlier
-        .iter()
-        .find(|(_, hash, answered, status, received_at)| {
-            !*answered
-                && *hash == entry.content_hash
-                && status == LogStatus::Received.as_str()
-                && *received_at >= bounds.abandoned_before.0
-        })
-        .map(|(seq, ..)| *seq)
 }
 
 fn flags_text(flags: &[String]) -> Option<String> {
@@ -251,103 +309,38 @@ fn flags_text(flags: &[String]) -> Option<String> {
 }
 
 impl MessageLog for crate::Store {
-    fn begin(
-        &self,
-        tenant: &str,
-        entry: &NewLogEntry,
-        bounds: BeginBounds,
-    ) -> Result<Begun, StorageError> {
-        log_transaction!(&self.pools, |conn| {
-            conn.commit_without_waiting_for_flush()?;
-            // A message without a readable control id cannot be matched to an earlier one.
-            let earlier: Vec<Earlier> = if entry.replay_of.is_some() || entry.control_id.is_empty()
-            {
-                Vec::new()
-            } else {
-                conn.lock_control_id(&control_id_key(tenant, entry))?;
-                same_control_id!(tenant, entry, bounds.window_start).load(conn)?
-            };
-            let answered_same = earlier
-                .iter()
-                .find(|(_, hash, answered, ..)| *answered && *hash == entry.content_hash);
-            if let Some((seq, ..)) = answered_same {
-                diesel::update(message_log::table.filter(message_log::seq.eq(*seq)))
-                    .set(message_log::retransmissions.eq(message_log::retransmissions + 1))
-                    .execute(conn)?;
-                let row: LogRow = message_log::table
-                    .select(log_columns!())
-                    .filter(message_log::seq.eq(*seq))
-                    .first(conn)?;
-                return row
-                    .into_entry()
-                    .map(|entry| Begun::Retransmission(Box::new(entry)))
-                    .map_err(TxError::Storage);
-            }
-            if let Some(id) = in_flight(&earlier, entry, bounds) {
-                return Ok(Begun::InFlight { id });
-            }
-            let control_id_reused = earlier
-                .iter()
-                .any(|(_, hash, ..)| *hash != entry.content_hash);
-            let mut flags = entry.flags.clone();
-            if control_id_reused {
-                flags.push(FLAG_CONTROL_ID_REUSED.to_owned());
-            }
-            let id: i64 = diesel::insert_into(message_log::table)
-                .values(NewRow {
-                    tenant,
-                    received_at: entry.received_at.0,
-                    sender: &entry.sender,
-                    control_id: &entry.control_id,
-                    message_type: &entry.message_type,
-                    content_hash: &entry.content_hash,
-                    raw: &entry.raw,
-                    status: LogStatus::Received.as_str(),
-                    flags: flags_text(&flags),
-                    replay_of: entry.replay_of,
-                })
-                .returning(message_log::seq)
-                .get_result(conn)?;
-            Ok::<_, TxError>(Begun::New {
-                id,
-                control_id_reused,
-            })
-        })
-        .map_err(storage_error)
+    fn reserve_id(&self) -> Result<i64, StorageError> {
+        self.log_ids.next(&self.pools)
     }
 
-    fn complete(&self, tenant: &str, id: i64, completion: &Completion) -> Result<(), StorageError> {
-        let issues = completion.issues.to_string();
-        // Translated writes and the ACK commit together: an ACK is never stored (or
-        // sent) without the data it acknowledges (DESIGN promise 1).
-        let _writer = (!completion.writes.is_empty()).then(|| self.lock_sqlite_writer());
-        let result = retry_conflicts(|| {
-            log_transaction!(&self.pools, |conn| {
-                for write in &completion.writes {
-                    match conn.write_in_transaction(tenant, write) {
-                        Ok(_) | Err(TxError::Unchanged) => {}
-                        Err(error) => return Err(error),
-                    }
-                }
-                let updated = diesel::update(
-                    message_log::table
-                        .filter(message_log::tenant.eq(tenant))
-                        .filter(message_log::seq.eq(id)),
-                )
-                .set((
-                    message_log::status.eq(completion.status.as_str()),
-                    message_log::ack.eq(completion.ack.as_deref()),
-                    message_log::issues.eq(Some(issues.as_str())),
-                ))
-                .execute(conn)?;
-                if updated == 1 {
-                    Ok(())
-                } else {
-                    Err(TxError::Storage(StorageError::NotFound))
-                }
-            })
-        });
-        result.map_err(storage_error)
+    fn record(
+        &self,
+        tenant: &str,
+        entry: NewLogEntry,
+        completion: Completion,
+        window_start: Micros,
+    ) -> Result<Recorded, StorageError> {
+        match &self.pools {
+            Pools::Postgres(_) => match &self.log_committer {
+                Some(committer) => committer.record(tenant, entry, completion, window_start),
+                None => Err(StorageError::Unavailable(
+                    "the message log committer is not running".into(),
+                )),
+            },
+            Pools::Sqlite(pool) => {
+                let _writer = self.lock_sqlite_writer();
+                retry_conflicts(|| {
+                    let mut pooled = crate::pool::checkout(pool).map_err(TxError::Storage)?;
+                    let conn: &mut diesel::SqliteConnection = &mut pooled;
+                    // BEGIN IMMEDIATE: SQLite's single write lock, across processes
+                    // too, serialises this with every other `record` (and write).
+                    conn.immediate_transaction(|conn| {
+                        record_sqlite(conn, tenant, &entry, &completion, window_start)
+                    })
+                })
+                .map_err(storage_error)
+            }
+        }
     }
 
     fn entry(&self, tenant: &str, id: i64) -> Result<Option<LogEntry>, StorageError> {

@@ -19,11 +19,14 @@ use crate::schema::{resource_current, resource_version};
 const MAX_WRITE_ATTEMPTS: u32 = 8;
 
 /// The state of the current-version pointer that a write looks at.
-#[derive(Debug, Clone, Copy, Queryable)]
+#[derive(Debug, Clone, Copy, Queryable, QueryableByName)]
 pub struct CurrentState {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub version: i64,
-    last_updated: i64,
-    deleted: bool,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub last_updated: i64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub deleted: bool,
 }
 
 /// Errors inside a write transaction: diesel's (which roll back) or ours.

@@ -15,7 +15,7 @@ mod process;
 mod restart;
 mod two_stores;
 mod v2_bad_input;
-mod v2_in_flight;
+mod v2_copies;
 mod v2_intake;
 mod v2_kill;
 mod validation;

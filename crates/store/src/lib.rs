@@ -13,6 +13,7 @@
 //! both dialects, so one set of queries serves both.
 
 pub mod admin;
+mod log_batch;
 mod log_committer;
 mod log_ids;
 mod message_log;

@@ -78,19 +78,19 @@ macro_rules! log_columns {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = message_log)]
 pub(crate) struct NewRow<'a> {
-    seq: i64,
-    tenant: &'a str,
-    received_at: i64,
-    sender: &'a str,
-    control_id: &'a str,
-    message_type: &'a str,
-    content_hash: &'a str,
-    raw: &'a [u8],
-    status: &'a str,
-    ack: Option<&'a [u8]>,
-    issues: String,
-    flags: Option<String>,
-    replay_of: Option<i64>,
+    pub(crate) seq: i64,
+    pub(crate) tenant: &'a str,
+    pub(crate) received_at: i64,
+    pub(crate) sender: &'a str,
+    pub(crate) control_id: &'a str,
+    pub(crate) message_type: &'a str,
+    pub(crate) content_hash: &'a str,
+    pub(crate) raw: &'a [u8],
+    pub(crate) status: &'a str,
+    pub(crate) ack: Option<&'a [u8]>,
+    pub(crate) issues: String,
+    pub(crate) flags: Option<String>,
+    pub(crate) replay_of: Option<i64>,
 }
 
 impl LogRow {
@@ -235,16 +235,6 @@ pub(crate) fn count_retransmissions_pg(
     seqs: &[i64],
 ) -> Result<Vec<LogRow>, DieselError> {
     count_retransmissions!(conn, seqs)
-}
-
-/// Inserts the rows of new messages (several at once on PostgreSQL).
-pub(crate) fn insert_rows_pg(
-    conn: &mut diesel::PgConnection,
-    rows: &[NewRow<'_>],
-) -> Result<usize, DieselError> {
-    diesel::insert_into(message_log::table)
-        .values(rows)
-        .execute(conn)
 }
 
 /// `record` on SQLite, inside the caller's BEGIN IMMEDIATE transaction: one message

@@ -2,7 +2,7 @@
 # account the CPU it (and the PostgreSQL backends serving it) used. Sourced, not run.
 # Sets: work, server, port, mllp_port, url. Expects: backend, root.
 start_server() {
-  local binary="$root/target/release/fhirgate"
+  local binary="${FHIRGATE_BIN:-$root/target/release/fhirgate}"
   work="$(mktemp -d)"
   case "$1" in
     sqlite) url="sqlite://$work/bench.db" ;;
@@ -16,10 +16,10 @@ start_server() {
   port=18181
   mllp_port=18575
   # FHIRGATE_BENCH_CONFIG: an optional TOML file (pool size, workers…) to compare settings.
-  "$binary" serve --http-addr "127.0.0.1:$port" --mllp-addr "127.0.0.1:$mllp_port" \
+  RUST_LOG="${RUST_LOG:-info}" "$binary" serve --http-addr "127.0.0.1:$port" --mllp-addr "127.0.0.1:$mllp_port" \
     --database-url "$url" ${FHIRGATE_BENCH_CONFIG:+--config "$FHIRGATE_BENCH_CONFIG"} 2>"$work/server.log" &
   server=$!
-  trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+  trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; [ -n "${KEEP_SERVER_LOG:-}" ] && cp "$work/server.log" "$KEEP_SERVER_LOG"; rm -rf "$work"' EXIT
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.2; done
 }
 

@@ -14,6 +14,7 @@
 
 pub mod admin;
 mod log_batch;
+mod log_batch_sql;
 mod log_committer;
 mod log_ids;
 mod message_log;

@@ -20,11 +20,12 @@ use std::collections::HashMap;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Binary, Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use gateway::time::Micros;
 use gateway::v2_intake::{Completion, NewLogEntry, Recorded};
 use gateway::{StorageError, WriteMethod, WriteRequest};
 
+use crate::log_batch_sql::{LogColumns, ReadState, VersionColumns, WriteAll};
 use crate::message_log::{count_retransmissions_pg, decide, new_row, Decision, Earlier, NewRow};
 use crate::versions::{plan_write, CurrentState, TxError};
 
@@ -42,54 +43,6 @@ pub(crate) struct Pending {
 /// First key of the two-key advisory lock space ("v2", message log), apart from the
 /// migration lock, which uses the one-bigint space.
 const CONTROL_ID_LOCK_CLASS: i32 = 0x7632_4C47;
-
-/// Step 2. Rows of two kinds in one result: `log` rows are earlier entries (`a`, `b`
-/// = sender, control id; `n` = seq, `at` = received_at, `flag` = answered, `hash`),
-/// `pointer` rows are current versions (`a`, `b` = type, id; `n` = version, `at` =
-/// last_updated, `flag` = deleted). The pointer rows are locked in key order (the
-/// locking step runs above the sort).
-const READ_STATE: &str = "\
-WITH pointers AS (
-    SELECT c.tenant, c.resource_type, c.resource_id, c.version, c.last_updated, c.deleted
-      FROM resource_current AS c
-      JOIN unnest($5::text[], $6::text[], $7::text[]) AS k (tenant, resource_type, resource_id)
-        ON c.tenant = k.tenant AND c.resource_type = k.resource_type
-       AND c.resource_id = k.resource_id
-     ORDER BY c.tenant, c.resource_type, c.resource_id
-       FOR UPDATE OF c)
-SELECT 'log' AS kind, l.tenant, l.sender AS a, l.control_id AS b, l.seq AS n,
-       l.received_at AS at, l.ack IS NOT NULL AS flag, l.content_hash AS hash
-  FROM message_log AS l
-  JOIN unnest($1::text[], $2::text[], $3::text[]) AS k (tenant, sender, control_id)
-    ON l.tenant = k.tenant AND l.sender = k.sender AND l.control_id = k.control_id
- WHERE l.received_at >= $4 AND l.replay_of IS NULL
-UNION ALL
-SELECT 'pointer', tenant, resource_type, resource_id, version, last_updated, deleted, NULL
-  FROM pointers
-ORDER BY kind, n";
-
-/// Step 3: every new version, every moved pointer (one row per resource, its last
-/// version), every new log row; unnest zips the parameter arrays into rows.
-const WRITE_ALL: &str = "\
-WITH versions AS (
-    INSERT INTO resource_version
-           (tenant, resource_type, resource_id, version, last_updated, method, deleted, body)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
-                         $6::text[], $7::bool[], $8::text[])),
-pointers AS (
-    INSERT INTO resource_current
-           (tenant, resource_type, resource_id, version, last_updated, method, deleted, body)
-    SELECT * FROM unnest($9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[],
-                         $14::text[], $15::bool[], $16::text[])
-    ON CONFLICT (tenant, resource_type, resource_id) DO UPDATE
-       SET version = EXCLUDED.version, last_updated = EXCLUDED.last_updated,
-           method = EXCLUDED.method, deleted = EXCLUDED.deleted, body = EXCLUDED.body)
-INSERT INTO message_log
-       (seq, tenant, received_at, sender, control_id, message_type, content_hash, raw,
-        status, ack, issues, flags, replay_of)
-SELECT * FROM unnest($17::bigint[], $18::text[], $19::bigint[], $20::text[], $21::text[],
-                     $22::text[], $23::text[], $24::bytea[], $25::text[], $26::bytea[],
-                     $27::text[], $28::text[], $29::bigint[])";
 
 type Answer = Result<Recorded, StorageError>;
 
@@ -192,6 +145,10 @@ fn record_in_transaction(
         .collect())
 }
 
+/// A row of step 2's read, of one of two kinds. `log`: an earlier entry (`a`, `b` =
+/// sender, control id; `n` = seq; `at` = received_at; `flag` = answered; `hash`).
+/// `pointer`: a current version (`a`, `b` = resource type, id; `n` = version; `at` =
+/// last_updated; `flag` = deleted).
 #[derive(QueryableByName)]
 struct StateRow {
     #[diesel(sql_type = Text)]
@@ -245,15 +202,16 @@ fn read_state<'a>(conn: &mut PgConnection, batch: &[&'a Pending]) -> Result<Stat
         .collect();
     resources.sort();
     resources.dedup();
-    let rows: Vec<StateRow> = diesel::sql_query(READ_STATE)
-        .bind::<Array<Text>, _>(column(&matched, |p| &p.tenant))
-        .bind::<Array<Text>, _>(column(&matched, |p| &p.entry.sender))
-        .bind::<Array<Text>, _>(column(&matched, |p| &p.entry.control_id))
-        .bind::<BigInt, _>(oldest_window)
-        .bind::<Array<Text>, _>(resources.iter().map(|k| k.0.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(resources.iter().map(|k| k.1.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(resources.iter().map(|k| k.2.as_str()).collect::<Vec<_>>())
-        .load(conn)?;
+    let rows: Vec<StateRow> = ReadState {
+        resource_tenants: resources.iter().map(|k| k.0.as_str()).collect(),
+        resource_types: resources.iter().map(|k| k.1.as_str()).collect(),
+        resource_ids: resources.iter().map(|k| k.2.as_str()).collect(),
+        log_tenants: column(&matched, |p| &p.tenant),
+        senders: column(&matched, |p| &p.entry.sender),
+        control_ids: column(&matched, |p| &p.entry.control_id),
+        received_since: oldest_window,
+    }
+    .load(conn)?;
 
     let mut state = State {
         earlier: HashMap::new(),
@@ -422,45 +380,44 @@ fn write_all(
     }
     let pointers: Vec<&PlannedRow> = last.into_values().collect();
     let versions: Vec<&PlannedRow> = planned.iter().collect();
-    let query = diesel::sql_query(WRITE_ALL).into_boxed();
-    let query = bind_versions(query, &versions);
-    let query = bind_versions(query, &pointers);
-    let query = query
-        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.seq).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.tenant).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.received_at).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.sender).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.control_id).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.message_type).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.content_hash).collect::<Vec<_>>())
-        .bind::<Array<Binary>, _>(rows.iter().map(|r| r.raw).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.status).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Binary>>, _>(rows.iter().map(|r| r.ack).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.issues.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(
-            rows.iter().map(|r| r.flags.as_deref()).collect::<Vec<_>>(),
-        )
-        .bind::<Array<Nullable<BigInt>>, _>(rows.iter().map(|r| r.replay_of).collect::<Vec<_>>());
-    query.execute(conn)?;
+    let mut log = LogColumns::default();
+    for row in rows {
+        log.seqs.push(row.seq);
+        log.tenants.push(row.tenant);
+        log.received_at.push(row.received_at);
+        log.senders.push(row.sender);
+        log.control_ids.push(row.control_id);
+        log.message_types.push(row.message_type);
+        log.content_hashes.push(row.content_hash);
+        log.raws.push(row.raw);
+        log.statuses.push(row.status);
+        log.acks.push(row.ack);
+        log.issues.push(&row.issues);
+        log.flags.push(row.flags.as_deref());
+        log.replays_of.push(row.replay_of);
+    }
+    WriteAll {
+        versions: version_columns(&versions),
+        pointers: version_columns(&pointers),
+        log,
+    }
+    .execute(conn)?;
     Ok(())
 }
 
-type BoxedQuery<'a> =
-    diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery>;
-
-/// Binds the eight version columns of `rows` as arrays.
-fn bind_versions<'a>(query: BoxedQuery<'a>, rows: &[&'a PlannedRow]) -> BoxedQuery<'a> {
-    query
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.key.0.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.key.1.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.key.2.as_str()).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.version).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.last_updated).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.method).collect::<Vec<_>>())
-        .bind::<Array<Bool>, _>(rows.iter().map(|r| r.deleted).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(
-            rows.iter().map(|r| r.body.as_deref()).collect::<Vec<_>>(),
-        )
+fn version_columns<'a>(rows: &[&'a PlannedRow]) -> VersionColumns<'a> {
+    let mut columns = VersionColumns::default();
+    for row in rows {
+        columns.tenants.push(&row.key.0);
+        columns.types.push(&row.key.1);
+        columns.ids.push(&row.key.2);
+        columns.versions.push(row.version);
+        columns.last_updated.push(row.last_updated);
+        columns.methods.push(row.method);
+        columns.deleted.push(row.deleted);
+        columns.bodies.push(row.body.as_deref());
+    }
+    columns
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub(crate) fn record(conn: &mut PgConnection, batch: &[&Pending]) -> Result<Vec<
     }
 }
 
-/// Step 1's SQL: BEGIN, then the locks in ascending key order. The keys are integers
+/// Step 1's SQL: BEGIN, the plan mode, then the locks in ascending key order. The keys are integers
 /// computed here, so writing them into the SQL text is safe.
 fn begin_and_lock(batch: &[&Pending]) -> String {
     let mut keys: Vec<i32> = batch
@@ -80,7 +80,11 @@ fn begin_and_lock(batch: &[&Pending]) -> String {
         .collect();
     keys.sort_unstable();
     keys.dedup();
-    let mut sql = String::from("BEGIN");
+    // The batch's statements are prepared (`log_batch_sql`), but PostgreSQL keeps
+    // re-planning a prepared statement whose custom plans look cheaper than its generic
+    // one, which unnest over array parameters always does; the generic plan (index
+    // lookups per array element) is the right one at any batch size.
+    let mut sql = String::from("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan");
     for key in keys {
         sql.push_str(&format!(
             "; SELECT pg_advisory_xact_lock({CONTROL_ID_LOCK_CLASS}, {key})"

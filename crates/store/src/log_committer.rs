@@ -4,7 +4,7 @@
 //! a pointer read and a write, the log row, BEGIN and COMMIT) and a WAL flush; with
 //! many senders those round trips, not the work in them, were the limit (about 900
 //! ADT^A08/s on two cores, docs/benchmarks.md). Here every `record` call joins a
-//! queue, and a few committer threads each take whatever is waiting and record it as
+//! queue, and a committer thread (see `LOG_COMMITTERS`) takes whatever is waiting and records it as
 //! one batch, in one transaction of four round trips (`log_batch`).
 //!
 //! A batch never holds two messages with the same lock key: a later copy waits for

@@ -244,6 +244,19 @@ mod tests {
     }
 
     #[test]
+    fn the_deploy_example_configuration_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/fhirgate.toml");
+        let args = CommonArgs {
+            config: Some(path),
+            ..CommonArgs::default()
+        };
+        let settings = Settings::resolve(&args).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(settings.mllp_addr, "0.0.0.0:2575");
+        assert!(settings.database_url.starts_with("postgres://"));
+        assert!(settings.log_json);
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         let parsed: Result<FileSettings, _> = toml::from_str("[http]\nadress = \"x\"\n");
         assert!(parsed.is_err());

@@ -110,7 +110,15 @@ impl LogCommitter {
                     .name(format!("v2-committer-{n}"))
                     .spawn(move || {
                         while let Some(batch) = queue.take_batch() {
-                            commit(&pool, batch);
+                            // A panic (a bug) drops the batch, so its callers get an
+                            // error instead of waiting forever; the thread goes on.
+                            let committed =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    commit(&pool, batch)
+                                }));
+                            if committed.is_err() {
+                                tracing::error!("the message log committer panicked");
+                            }
                         }
                     })
                     .map_err(|error| {

@@ -70,13 +70,13 @@ pub struct Store {
     pools: pool::Pools,
     /// SQLite has one writer at a time; queueing writers here instead of in
     /// SQLite's busy handler (which sleeps and retries) keeps write latency fair.
-    sqlite_writer: std::sync::Mutex<()>,
+    sqlite_writer: std::sync::Arc<std::sync::Mutex<()>>,
     log_ids: log_ids::LogIds,
-    /// PostgreSQL only: records HL7 v2 messages in batches (group commit).
-    log_committer: Option<log_committer::LogCommitter>,
+    /// Records HL7 v2 messages in batches (group commit).
+    log_committer: log_committer::LogCommitter,
 }
 
-/// Committer threads on PostgreSQL. One: the messages that arrive while a batch
+/// Committer threads. One: the messages that arrive while a batch
 /// commits form the next batch, and bigger batches cost less per message. Measured
 /// with the MLLP benchmark on two busy cores: 1 thread 987–1,012 msg/s (database CPU
 /// 385–424 µs per message), 2 threads 906–919/s (521–554 µs), 4 threads 754/s (792 µs).
@@ -89,15 +89,20 @@ impl Store {
             DatabaseUrl::Postgres(url) => pool::Pools::Postgres(pool::postgres(url, options)?),
             DatabaseUrl::Sqlite(path) => pool::Pools::Sqlite(pool::sqlite(path, options)?),
         };
-        let log_committer = match &pools {
+        let sqlite_writer = std::sync::Arc::new(std::sync::Mutex::new(()));
+        let recorder: std::sync::Arc<dyn log_committer::BatchRecorder> = match &pools {
             pool::Pools::Postgres(pool) => {
-                Some(log_committer::LogCommitter::start(pool, LOG_COMMITTERS)?)
+                std::sync::Arc::new(log_committer::PostgresBatches(pool.clone()))
             }
-            pool::Pools::Sqlite(_) => None,
+            pool::Pools::Sqlite(pool) => std::sync::Arc::new(log_committer::SqliteBatches {
+                pool: pool.clone(),
+                writer: sqlite_writer.clone(),
+            }),
         };
+        let log_committer = log_committer::LogCommitter::start(recorder, LOG_COMMITTERS)?;
         Ok(Self {
             pools,
-            sqlite_writer: std::sync::Mutex::new(()),
+            sqlite_writer,
             log_ids: log_ids::LogIds::default(),
             log_committer,
         })

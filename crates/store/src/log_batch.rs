@@ -44,7 +44,7 @@ pub(crate) struct Pending {
 /// migration lock, which uses the one-bigint space.
 const CONTROL_ID_LOCK_CLASS: i32 = 0x7632_4C47;
 
-type Answer = Result<Recorded, StorageError>;
+pub(crate) type Answer = Result<Recorded, StorageError>;
 
 /// Records `batch` in one transaction on `conn`. The outer `Result` fails the whole
 /// batch (and rolls it back); the inner ones are each message's answer.

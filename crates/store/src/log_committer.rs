@@ -1,11 +1,14 @@
-//! Group commit of HL7 v2 messages on PostgreSQL: the queue and the committer threads.
+//! Group commit of HL7 v2 messages: the queue and the committer threads, for both
+//! backends (each records a batch its own way: `log_batch` on PostgreSQL,
+//! [`SqliteBatches`] on SQLite).
 //!
 //! Recording one message alone cost about ten statements (lock, lookup, per resource
 //! a pointer read and a write, the log row, BEGIN and COMMIT) and a WAL flush; with
 //! many senders those round trips, not the work in them, were the limit (about 900
 //! ADT^A08/s on two cores, docs/benchmarks.md). Here every `record` call joins a
-//! queue, and a committer thread (see `LOG_COMMITTERS`) takes whatever is waiting and records it as
-//! one batch, in one transaction of four round trips (`log_batch`).
+//! queue, and a committer thread (see `LOG_COMMITTERS`) takes whatever is waiting and
+//! records it as one batch in one transaction: on PostgreSQL four round trips
+//! (`log_batch`), on SQLite one write lock and one fsync for the whole batch.
 //!
 //! A batch never holds two messages with the same lock key: a later copy waits for
 //! the next batch and then finds the first one answered. If a batch fails for a reason
@@ -21,10 +24,66 @@ use gateway::time::Micros;
 use gateway::v2_intake::{Completion, NewLogEntry, Recorded};
 use gateway::StorageError;
 
-use crate::log_batch::Pending;
-use crate::message_log::{matches_earlier, storage_error};
-use crate::pool::PgPool;
+use diesel::Connection;
+
+use crate::log_batch::{Answer, Pending};
+use crate::message_log::{matches_earlier, record_sqlite, storage_error};
+use crate::pool::{PgPool, SqlitePool};
 use crate::versions::{retry_conflicts, TxError};
+
+/// Records a batch in one transaction. The outer `Result` fails the whole batch (and
+/// rolls it back); the inner ones are each message's answer.
+pub(crate) trait BatchRecorder: Send + Sync + 'static {
+    fn record(&self, batch: &[&Pending]) -> Result<Vec<Answer>, TxError>;
+}
+
+pub(crate) struct PostgresBatches(pub PgPool);
+
+impl BatchRecorder for PostgresBatches {
+    fn record(&self, batch: &[&Pending]) -> Result<Vec<Answer>, TxError> {
+        let mut pooled = crate::pool::checkout(&self.0).map_err(TxError::Storage)?;
+        crate::log_batch::record(&mut pooled, batch)
+    }
+}
+
+/// SQLite: the batch's messages one after the other inside one BEGIN IMMEDIATE, each
+/// in a savepoint so a refused write undoes only its own message.
+pub(crate) struct SqliteBatches {
+    pub pool: SqlitePool,
+    /// The store's in-process writer lock (see `Store::lock_sqlite_writer`).
+    pub writer: Arc<Mutex<()>>,
+}
+
+impl BatchRecorder for SqliteBatches {
+    fn record(&self, batch: &[&Pending]) -> Result<Vec<Answer>, TxError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut pooled = crate::pool::checkout(&self.pool).map_err(TxError::Storage)?;
+        let conn: &mut diesel::SqliteConnection = &mut pooled;
+        conn.immediate_transaction(|conn| {
+            let mut answers = Vec::with_capacity(batch.len());
+            for pending in batch {
+                let recorded = conn.transaction(|conn| {
+                    record_sqlite(
+                        conn,
+                        &pending.tenant,
+                        &pending.entry,
+                        &pending.completion,
+                        pending.window_start,
+                    )
+                });
+                match recorded {
+                    Ok(recorded) => answers.push(Ok(recorded)),
+                    Err(TxError::Storage(refused)) => answers.push(Err(refused)),
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(answers)
+        })
+    }
+}
 
 /// Messages recorded in one transaction at most.
 const MAX_BATCH: usize = 64;
@@ -101,11 +160,14 @@ pub(crate) struct LogCommitter {
 }
 
 impl LogCommitter {
-    pub(crate) fn start(pool: &PgPool, threads: usize) -> Result<Self, StorageError> {
+    pub(crate) fn start(
+        recorder: Arc<dyn BatchRecorder>,
+        threads: usize,
+    ) -> Result<Self, StorageError> {
         let queue = Arc::new(Queue::default());
         let threads = (0..threads.max(1))
             .map(|n| {
-                let (queue, pool) = (Arc::clone(&queue), pool.clone());
+                let (queue, recorder) = (Arc::clone(&queue), Arc::clone(&recorder));
                 std::thread::Builder::new()
                     .name(format!("v2-committer-{n}"))
                     .spawn(move || {
@@ -114,7 +176,7 @@ impl LogCommitter {
                             // error instead of waiting forever; the thread goes on.
                             let committed =
                                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                    commit(&pool, batch)
+                                    commit(recorder.as_ref(), batch)
                                 }));
                             if committed.is_err() {
                                 tracing::error!("the message log committer panicked");
@@ -181,13 +243,10 @@ fn control_id_key(tenant: &str, entry: &NewLogEntry) -> String {
 }
 
 /// Records a batch and answers every job in it.
-fn commit(pool: &PgPool, batch: Vec<Job>) {
+fn commit(recorder: &dyn BatchRecorder, batch: Vec<Job>) {
     tracing::debug!(messages = batch.len(), "recording a message batch");
     let pending: Vec<&Pending> = batch.iter().map(|job| &job.pending).collect();
-    let result = retry_conflicts(|| {
-        let mut pooled = crate::pool::checkout(pool).map_err(TxError::Storage)?;
-        crate::log_batch::record(&mut pooled, &pending)
-    });
+    let result = retry_conflicts(|| recorder.record(&pending));
     drop(pending);
     match result {
         Ok(answers) => {
@@ -204,7 +263,7 @@ fn commit(pool: &PgPool, batch: Vec<Job>) {
                 "message batch failed; recording its messages one by one"
             );
             for job in batch {
-                commit(pool, vec![job]);
+                commit(recorder, vec![job]);
             }
         }
         Err(error) => {

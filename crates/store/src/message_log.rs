@@ -1,8 +1,9 @@
 //! The HL7 v2 message log (`gateway::v2_intake::MessageLog`): raw bytes as received,
 //! retransmission detection, and the final status with the ACK sent, recorded with the
-//! translated writes in one transaction. SQLite records one message at a time here;
-//! PostgreSQL hands messages to the group committer (`log_committer`). Ids come from
-//! `log_ids`.
+//! translated writes in one transaction. `record` hands messages to the group
+//! committer (`log_committer`), which records them in batches; the rules it applies
+//! ([`decide`]) and the SQLite form of one message ([`record_sqlite`]) are here. Ids
+//! come from `log_ids`.
 //!
 //! `issues` and `flags` are JSON text so one column shape serves both dialects.
 
@@ -16,8 +17,7 @@ use gateway::v2_intake::{
 use gateway::StorageError;
 use serde_json::Value;
 
-use crate::pool::Pools;
-use crate::versions::{database_error, retry_conflicts, TxError, VersionWriter};
+use crate::versions::{database_error, TxError, VersionWriter};
 
 diesel::table! {
     message_log (seq) {
@@ -237,9 +237,9 @@ pub(crate) fn count_retransmissions_pg(
     count_retransmissions!(conn, seqs)
 }
 
-/// `record` on SQLite, inside the caller's BEGIN IMMEDIATE transaction: one message
-/// at a time (SQLite has one writer anyway).
-fn record_sqlite(
+/// One message's `record` on SQLite, inside the caller's BEGIN IMMEDIATE transaction
+/// (the SQLite committer runs a batch of them in one).
+pub(crate) fn record_sqlite(
     conn: &mut diesel::SqliteConnection,
     tenant: &str,
     entry: &NewLogEntry,
@@ -310,27 +310,8 @@ impl MessageLog for crate::Store {
         completion: Completion,
         window_start: Micros,
     ) -> Result<Recorded, StorageError> {
-        match &self.pools {
-            Pools::Postgres(_) => match &self.log_committer {
-                Some(committer) => committer.record(tenant, entry, completion, window_start),
-                None => Err(StorageError::Unavailable(
-                    "the message log committer is not running".into(),
-                )),
-            },
-            Pools::Sqlite(pool) => {
-                let _writer = self.lock_sqlite_writer();
-                retry_conflicts(|| {
-                    let mut pooled = crate::pool::checkout(pool).map_err(TxError::Storage)?;
-                    let conn: &mut diesel::SqliteConnection = &mut pooled;
-                    // BEGIN IMMEDIATE: SQLite's single write lock, across processes
-                    // too, serialises this with every other `record` (and write).
-                    conn.immediate_transaction(|conn| {
-                        record_sqlite(conn, tenant, &entry, &completion, window_start)
-                    })
-                })
-                .map_err(storage_error)
-            }
-        }
+        self.log_committer
+            .record(tenant, entry, completion, window_start)
     }
 
     fn entry(&self, tenant: &str, id: i64) -> Result<Option<LogEntry>, StorageError> {

@@ -105,36 +105,84 @@ pub fn check_update_id(url_type: &str, url_id: &str, resource: &Value) -> Result
 /// Sets `id` (right after `resourceType`), `meta.versionId` and
 /// `meta.lastUpdated`, keeps the rest of `meta` (profiles, tags, security)
 /// and returns the text to store.
-pub fn finalize_body(resource: Value, id: &str, version: i64, last_updated: Micros) -> String {
+pub fn finalize_body(resource: &Value, id: &str, version: i64, last_updated: Micros) -> String {
     let Value::Object(fields) = resource else {
         return resource.to_string();
     };
-    let mut ordered = Map::with_capacity(fields.len() + 2);
-    let mut meta = Map::new();
-    let mut rest = Vec::with_capacity(fields.len());
-    for (key, value) in fields {
-        match key.as_str() {
-            "resourceType" => {
-                ordered.insert(key, value);
-            }
-            "id" => {}
-            "meta" => {
-                if let Value::Object(existing) = value {
-                    meta = existing;
-                }
-            }
-            _ => rest.push((key, value)),
+    let finalized = Finalized {
+        fields,
+        id,
+        meta: FinalMeta {
+            existing: fields.get("meta").and_then(Value::as_object),
+            version_id: version.to_string(),
+            last_updated: last_updated.to_instant(),
+        },
+    };
+    // Serialising a borrowed view, not a rewritten copy: the store calls this for every
+    // write, and cloning the resource tree cost more than serialising it.
+    serde_json::to_string(&finalized).unwrap_or_else(|_| resource.to_string())
+}
+
+/// A resource as stored: `resourceType`, `id`, `meta`, then its other elements in
+/// their order.
+struct Finalized<'a> {
+    fields: &'a Map<String, Value>,
+    id: &'a str,
+    meta: FinalMeta<'a>,
+}
+
+/// `meta` with the server's `versionId` and `lastUpdated`: in place when the client
+/// sent them, otherwise after its other elements.
+struct FinalMeta<'a> {
+    existing: Option<&'a Map<String, Value>>,
+    version_id: String,
+    last_updated: String,
+}
+
+impl serde::Serialize for Finalized<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(resource_type) = self.fields.get("resourceType") {
+            map.serialize_entry("resourceType", resource_type)?;
         }
+        map.serialize_entry("id", self.id)?;
+        map.serialize_entry("meta", &self.meta)?;
+        for (key, value) in self.fields {
+            if !matches!(key.as_str(), "resourceType" | "id" | "meta") {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
     }
-    ordered.insert("id".to_owned(), Value::String(id.to_owned()));
-    meta.insert("versionId".to_owned(), Value::String(version.to_string()));
-    meta.insert(
-        "lastUpdated".to_owned(),
-        Value::String(last_updated.to_instant()),
-    );
-    ordered.insert("meta".to_owned(), Value::Object(meta));
-    ordered.extend(rest);
-    Value::Object(ordered).to_string()
+}
+
+impl serde::Serialize for FinalMeta<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        let (mut version_written, mut updated_written) = (false, false);
+        for (key, value) in self.existing.into_iter().flatten() {
+            match key.as_str() {
+                "versionId" => {
+                    map.serialize_entry(key, &self.version_id)?;
+                    version_written = true;
+                }
+                "lastUpdated" => {
+                    map.serialize_entry(key, &self.last_updated)?;
+                    updated_written = true;
+                }
+                _ => map.serialize_entry(key, value)?,
+            }
+        }
+        if !version_written {
+            map.serialize_entry("versionId", &self.version_id)?;
+        }
+        if !updated_written {
+            map.serialize_entry("lastUpdated", &self.last_updated)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(test)]
@@ -167,10 +215,28 @@ mod tests {
             br#"{"resourceType":"Observation","status":"final","meta":{"profile":["http://x"]},"valueQuantity":{"value":1.10},"id":"old"}"#,
         )
         .unwrap_or_default();
-        let text = finalize_body(resource, "new", 3, Micros(0));
+        let text = finalize_body(&resource, "new", 3, Micros(0));
         assert_eq!(
             text,
             r#"{"resourceType":"Observation","id":"new","meta":{"profile":["http://x"],"versionId":"3","lastUpdated":"1970-01-01T00:00:00.000000Z"},"status":"final","valueQuantity":{"value":1.10}}"#
+        );
+    }
+
+    #[test]
+    fn finalize_replaces_client_version_fields_in_place() {
+        let resource = parse_resource(
+            br#"{"id":"x","meta":{"lastUpdated":"2001-01-01T00:00:00Z","tag":[{"code":"t"}],"versionId":"9"},"resourceType":"Patient","active":true}"#,
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            finalize_body(&resource, "x", 10, Micros(0)),
+            r#"{"resourceType":"Patient","id":"x","meta":{"lastUpdated":"1970-01-01T00:00:00.000000Z","tag":[{"code":"t"}],"versionId":"10"},"active":true}"#
+        );
+        // A meta that is not an object is replaced (validation refuses it anyway).
+        let odd = serde_json::json!({"resourceType": "Patient", "meta": 1});
+        assert_eq!(
+            finalize_body(&odd, "y", 1, Micros(0)),
+            r#"{"resourceType":"Patient","id":"y","meta":{"versionId":"1","lastUpdated":"1970-01-01T00:00:00.000000Z"}}"#
         );
     }
 

@@ -104,7 +104,7 @@ pub fn plan_write(
         .max(Micros::now().0);
     let body = request
         .resource
-        .clone()
+        .as_ref()
         .map(|resource| finalize_body(resource, &request.id, version, Micros(last_updated)));
     Ok(PlannedVersion {
         version,

@@ -237,6 +237,26 @@ pub(crate) fn count_retransmissions_pg(
     count_retransmissions!(conn, seqs)
 }
 
+/// Earlier entries of the entry's tenant, sender and control id in the window, oldest
+/// first (SQLite; PostgreSQL reads them for a whole batch in `log_batch_sql`).
+macro_rules! earlier_entries {
+    ($tenant:expr, $entry:expr, $window_start:expr) => {
+        message_log::table
+            .select((
+                message_log::seq,
+                message_log::content_hash,
+                message_log::ack.is_not_null(),
+                message_log::received_at,
+            ))
+            .filter(message_log::tenant.eq($tenant))
+            .filter(message_log::sender.eq(&$entry.sender))
+            .filter(message_log::control_id.eq(&$entry.control_id))
+            .filter(message_log::received_at.ge($window_start.0))
+            .filter(message_log::replay_of.is_null())
+            .order(message_log::seq.asc())
+    };
+}
+
 /// One message's `record` on SQLite, inside the caller's BEGIN IMMEDIATE transaction
 /// (the SQLite committer runs a batch of them in one).
 pub(crate) fn record_sqlite(
@@ -247,20 +267,7 @@ pub(crate) fn record_sqlite(
     window_start: Micros,
 ) -> Result<Recorded, TxError> {
     let earlier: Vec<Earlier> = if matches_earlier(entry) {
-        message_log::table
-            .select((
-                message_log::seq,
-                message_log::content_hash,
-                message_log::ack.is_not_null(),
-                message_log::received_at,
-            ))
-            .filter(message_log::tenant.eq(tenant))
-            .filter(message_log::sender.eq(&entry.sender))
-            .filter(message_log::control_id.eq(&entry.control_id))
-            .filter(message_log::received_at.ge(window_start.0))
-            .filter(message_log::replay_of.is_null())
-            .order(message_log::seq.asc())
-            .load(conn)?
+        earlier_entries!(tenant, entry, window_start).load(conn)?
     } else {
         Vec::new()
     };
@@ -375,6 +382,50 @@ fn escape_like(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Without an index on all four columns SQLite answered this from the time index
+    /// and read the whole window per message (migration 2026-12-07-000003).
+    #[test]
+    fn sqlite_looks_earlier_copies_up_by_control_id() {
+        use diesel_migrations::MigrationHarness;
+        #[derive(QueryableByName)]
+        struct PlanRow {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            detail: String,
+        }
+        let mut conn = diesel::SqliteConnection::establish(":memory:")
+            .unwrap_or_else(|error| panic!("in-memory SQLite: {error}"));
+        conn.run_pending_migrations(crate::migrate::SQLITE)
+            .unwrap_or_else(|error| panic!("migrations: {error}"));
+        let entry = NewLogEntry {
+            id: 1,
+            received_at: Micros(0),
+            sender: "LAB^HOSP".into(),
+            control_id: "C1".into(),
+            message_type: "ADT^A08".into(),
+            content_hash: "h".into(),
+            raw: vec![],
+            flags: vec![],
+            replay_of: None,
+        };
+        let query = earlier_entries!("default", entry, Micros(0));
+        let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
+        let sql = sql.split(" -- binds").next().unwrap_or_default();
+        let plan: Vec<PlanRow> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .bind::<diesel::sql_types::Text, _>("default")
+            .bind::<diesel::sql_types::Text, _>("LAB^HOSP")
+            .bind::<diesel::sql_types::Text, _>("C1")
+            .bind::<diesel::sql_types::BigInt, _>(0)
+            .load(&mut conn)
+            .unwrap_or_else(|error| panic!("plan of {sql}: {error}"));
+        let details: Vec<&str> = plan.iter().map(|row| row.detail.as_str()).collect();
+        assert!(
+            details.iter().any(|detail| detail.contains(
+                "USING INDEX message_log_by_control_id (tenant=? AND sender=? AND control_id=? AND received_at>?)"
+            )),
+            "{details:?}"
+        );
+    }
 
     #[test]
     fn like_wildcards_are_escaped() {

@@ -7,7 +7,7 @@ use gateway::StorageError;
 use crate::pool::{checkout, Pools};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub(crate) const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// Arbitrary constant key: several gateway processes starting at once on one
 /// PostgreSQL take turns migrating instead of racing.

@@ -83,10 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let profiles = std::env::var("VALPROF_PROFILES")
         .map(|list| list.split(',').map(str::to_string).collect())
         .unwrap_or_default();
-    let opts = ValidateOptions {
-        profiles,
-        layers,
-    };
+    let opts = ValidateOptions { profiles, layers };
     if let Ok(dump) = std::env::var("VALPROF_DUMP") {
         let mut lines = String::new();
         for (n, r) in resources.iter().enumerate() {

@@ -189,29 +189,46 @@ fn uri_reason(s: &str) -> Option<String> {
         .then(|| "whitespace is not allowed in a URI".into())
 }
 
-/// True for the bytes of the base64 alphabet (without the '=' padding).
-const BASE64_ALPHABET: [bool; 256] = {
-    let mut table = [false; 256];
+/// Byte classes for the base64 fast path.
+const B64_BAD: u8 = 0;
+const B64_ALPHABET: u8 = 1;
+const B64_SPACE: u8 = 2;
+const B64_PAD: u8 = 3;
+
+const BASE64_CLASS: [u8; 256] = {
+    let mut table = [B64_BAD; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+        table[b] = if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' {
+            B64_ALPHABET
+        } else if c.is_ascii_whitespace() {
+            B64_SPACE
+        } else if c == b'=' {
+            B64_PAD
+        } else {
+            B64_BAD
+        };
         b += 1;
     }
     table
 };
 
 fn base64_reason(s: &str) -> Option<String> {
-    // Attachments can be megabytes: the usual shape (no whitespace, at most
-    // two '=' at the end, a multiple of 4) is accepted by one table lookup
-    // per byte; anything else takes the slower pass that names the problem.
-    let bytes = s.as_bytes();
-    let body_len = bytes.iter().rposition(|b| *b != b'=').map_or(0, |i| i + 1);
-    let (body, padding) = bytes.split_at(body_len);
-    if padding.len() <= 2
-        && bytes.len().is_multiple_of(4)
-        && body.iter().all(|b| BASE64_ALPHABET[usize::from(*b)])
-    {
+    // Attachments can be megabytes: valid text (whitespace anywhere, '='
+    // only at the end) is accepted by one table lookup per byte; anything
+    // else takes the slower pass that names the problem.
+    let mut len = 0usize;
+    let mut padding = 0usize;
+    for b in s.bytes() {
+        match BASE64_CLASS[usize::from(b)] {
+            B64_ALPHABET if padding == 0 => len += 1,
+            B64_SPACE => {}
+            B64_PAD => padding += 1,
+            _ => return base64_problem(s),
+        }
+    }
+    if padding <= 2 && (len + padding).is_multiple_of(4) {
         return None;
     }
     base64_problem(s)

@@ -3,7 +3,7 @@
 //! `contentReference`s, so validators and FHIRPath can walk it without
 //! re-reading the JSON.
 
-use std::collections::HashMap;
+use fnv::FnvHashMap as HashMap;
 
 use serde_json::Value;
 

@@ -10,7 +10,6 @@ use fhir_package::{Constraint, ElementDef};
 use fhirpath::Expression;
 use fnv::FnvHashMap;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 /// Core constraint keys that are not evaluated, with the reason. Besides
@@ -37,7 +36,7 @@ const MAX_CACHED_EXPRESSIONS: usize = 50_000;
 /// Parsed constraint expressions, by text (None when the text does not parse).
 #[derive(Default)]
 pub(crate) struct ExpressionCache {
-    parsed: RwLock<HashMap<String, Option<Arc<Expression>>>>,
+    parsed: RwLock<FnvHashMap<String, Option<Arc<Expression>>>>,
 }
 
 impl ExpressionCache {

@@ -205,7 +205,7 @@ impl Validator {
 /// The same finding from two definitions (base and profile) or two layers
 /// is reported once; the first layer to report it keeps it.
 fn dedup(issues: &mut Vec<Issue>) {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = fnv::FnvHashSet::default();
     issues.retain(|i| seen.insert((i.severity, i.code, i.expression.clone(), i.message.clone())));
 }
 

@@ -8,11 +8,11 @@
 
 use crate::report::{IssueType, Sink};
 use crate::schema_model::{FhirSchema, RESOURCE_LIST};
+use fnv::FnvHashMap as HashMap;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
 use jsonschema::Validator;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub(crate) struct SchemaGate {

@@ -4,8 +4,8 @@
 
 use crate::primitives;
 use fnv::FnvHashMap;
+use fnv::FnvHashSet as HashSet;
 use serde_json::{Map, Value};
-use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
@@ -137,7 +137,7 @@ impl FhirSchema {
 /// The fixpoint of "has a property whose type is `ResourceList` or a type
 /// already known to hold one".
 fn holding_resources(types: &FnvHashMap<String, FnvHashMap<String, Prop>>) -> HashSet<String> {
-    let mut holding: HashSet<String> = HashSet::from([RESOURCE_LIST.to_string()]);
+    let mut holding: HashSet<String> = std::iter::once(RESOURCE_LIST.to_string()).collect();
     loop {
         let before = holding.len();
         for (name, props) in types {

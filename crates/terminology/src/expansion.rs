@@ -3,7 +3,7 @@
 //! available locally, a pre-expansion marked too costly) so that a code
 //! missing from it is reported as Unknown rather than as not a member.
 
-use std::collections::{HashMap, HashSet};
+use fnv::{FnvHashMap as HashMap, FnvHashSet as HashSet};
 
 use serde_json::Value;
 
@@ -115,7 +115,7 @@ impl Expansion {
     ) -> Expansion {
         // Keyed by code alone: lookups borrow the caller's &str, and a code
         // rarely appears under more than one system in a value set.
-        let mut by_code: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_code: HashMap<String, Vec<usize>> = HashMap::default();
         for (position, concept) in set.concepts.iter().enumerate() {
             by_code
                 .entry(concept.code.clone())

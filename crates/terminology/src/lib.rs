@@ -38,7 +38,7 @@ mod concept_map;
 mod error;
 mod expansion;
 
-use std::collections::HashMap;
+use fnv::FnvHashMap as HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use fhir_package::FhirDefinitions;
@@ -79,8 +79,8 @@ impl Terminology {
     pub fn new(defs: Arc<FhirDefinitions>) -> Terminology {
         Terminology {
             defs,
-            expansions: Mutex::new(HashMap::new()),
-            code_systems: Mutex::new(HashMap::new()),
+            expansions: Mutex::new(HashMap::default()),
+            code_systems: Mutex::new(HashMap::default()),
         }
     }
 

@@ -16,6 +16,7 @@ use crate::report::{IssueType, Sink};
 use crate::Engine;
 use fhir_package::{ElementDef, ElementId, ElementTree, TypeRef};
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 
 /// One element occurrence: the JSON value (None for a primitive that only
 /// has `_x` extensions), its `_x` companion and where it is.
@@ -72,8 +73,9 @@ impl Engine {
     ) {
         let children = tree.children_of(element);
         // One pass over the properties, pairing `x` with `_x`, so that the
-        // elements are read without looking the object up again.
-        let mut seen: Vec<Present> = Vec::new();
+        // elements are read without looking the object up again. Most
+        // objects have a handful of properties: no heap allocation for them.
+        let mut seen: SmallVec<[Present; 16]> = SmallVec::new();
         for (key, value) in obj {
             // resourceType is a property of the resource, not an element,
             // except in the few backbones that define one (ExampleScenario).
@@ -160,7 +162,8 @@ impl Engine {
                 ),
             );
         }
-        let mut items: Vec<(Item, Option<&TypeRef>)> = Vec::new();
+        // Most elements have one or a few occurrences: kept on the stack.
+        let mut items: Items = SmallVec::new();
         for p in present {
             let type_ref = if def.is_choice {
                 p.name
@@ -356,12 +359,15 @@ pub(crate) struct Present<'v> {
     extras: Option<&'v Value>,
 }
 
+/// The occurrences of one element, with the type each is checked against.
+type Items<'v, 't> = SmallVec<[(Item<'v>, Option<&'t TypeRef>); 4]>;
+
 /// The occurrences of a present property (and its `_x`), aligned.
 fn items_of<'v, 't>(
     present: &Present<'v>,
     parent: &'v Path<'v>,
     type_ref: Option<&'t TypeRef>,
-    out: &mut Vec<(Item<'v>, Option<&'t TypeRef>)>,
+    out: &mut Items<'v, 't>,
 ) {
     let (value, extras, prop) = (present.value, present.extras, present.name);
     match (value, extras) {

@@ -89,20 +89,24 @@ impl JsonRules<'_> {
             );
             return;
         }
+        // Properties of an unknown type are not checked here.
+        let Some(props) = self.schema.props(type_name) else {
+            return;
+        };
         for (key, value) in obj {
             if key == "resourceType" {
                 continue;
             }
             let child = path.field(key.strip_prefix('_').unwrap_or(key));
             if let Some(base) = key.strip_prefix('_') {
-                if let Some(prop) = self.schema.prop(type_name, base) {
+                if let Some(prop) = props.get(base) {
                     if primitives::is_primitive(&prop.type_name) {
                         self.check_underscore(prop, value, obj.get(base), &child, sink);
                     }
                 }
                 continue;
             }
-            let Some(prop) = self.schema.prop(type_name, key) else {
+            let Some(prop) = props.get(key.as_str()) else {
                 continue;
             };
             self.check_property(prop, value, obj, key, &child, sink);

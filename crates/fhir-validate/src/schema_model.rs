@@ -132,6 +132,12 @@ impl FhirSchema {
     pub fn prop(&self, type_name: &str, prop: &str) -> Option<&Prop> {
         self.types.get(type_name)?.get(prop)
     }
+
+    /// The properties of `type_name` by name, to look a type up once per
+    /// object rather than once per property.
+    pub fn props(&self, type_name: &str) -> Option<&FnvHashMap<String, Prop>> {
+        self.types.get(type_name)
+    }
 }
 
 /// The fixpoint of "has a property whose type is `ResourceList` or a type

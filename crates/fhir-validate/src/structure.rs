@@ -76,6 +76,7 @@ impl Engine {
         // elements are read without looking the object up again. Most
         // objects have a handful of properties: no heap allocation for them.
         let mut seen: SmallVec<[Present; 16]> = SmallVec::new();
+        let mut cursor = 0;
         for (key, value) in obj {
             // resourceType is a property of the resource, not an element,
             // except in the few backbones that define one (ExampleScenario).
@@ -88,7 +89,7 @@ impl Engine {
             };
             let slot = match seen.iter().position(|p| p.name == name) {
                 Some(at) => seen.get_mut(at),
-                None => match tree.child_of(element, name) {
+                None => match child_named(tree, element, children, &mut cursor, name) {
                     Some(child) => {
                         seen.push(Present {
                             child,
@@ -342,6 +343,29 @@ impl Engine {
             self.walk_object(tree, tree.root(), extras, path, scope, sink);
         }
     }
+}
+
+/// `tree.child_of(element, name)`, searching from the child after the one
+/// the previous property matched: properties mostly come in definition
+/// order, so an exact name is usually found at the first try. Child names
+/// are unique, so an exact match is the one `child_of` finds; choice
+/// properties (`valueQuantity`) fall back to it.
+fn child_named(
+    tree: &ElementTree,
+    element: ElementId,
+    children: &[ElementId],
+    cursor: &mut usize,
+    name: &str,
+) -> Option<ElementId> {
+    let start = (*cursor).min(children.len());
+    let (before, from) = children.split_at(start);
+    for (at, id) in from.iter().chain(before).enumerate() {
+        if tree.get(*id).is_some_and(|def| def.name == name) {
+            *cursor = (start + at) % children.len() + 1;
+            return Some(*id);
+        }
+    }
+    tree.child_of(element, name)
 }
 
 fn max_text(def: &ElementDef) -> String {

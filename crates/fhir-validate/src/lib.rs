@@ -112,6 +112,11 @@ pub(crate) struct Engine {
     /// Memo of "is this type name a resource type", asked for every
     /// complex value the structure walk meets.
     resource_kinds: std::sync::RwLock<fnv::FnvHashMap<String, bool>>,
+    /// Memo of the resource types a reference type allows, by the address
+    /// of its `TypeRef` (see `references`).
+    reference_targets: references::TargetMemo,
+    /// Memo of the element each slice discriminator path leads to.
+    discriminator_targets: slicing::DiscriminatorMemo,
     eval_context: fhirpath::EvalContext,
     enforced: HashMap<String, Vec<String>>,
 }
@@ -143,6 +148,8 @@ impl Validator {
             expressions: invariants::ExpressionCache::default(),
             plans: invariants::ConstraintPlans::default(),
             resource_kinds: Default::default(),
+            reference_targets: Default::default(),
+            discriminator_targets: Default::default(),
             eval_context: fhirpath::EvalContext::with_model(model),
             enforced: config.enforced_profiles,
             defs,

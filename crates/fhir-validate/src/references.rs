@@ -8,7 +8,18 @@ use crate::path::Path;
 use crate::report::{IssueType, Sink};
 use crate::Engine;
 use fhir_package::TypeRef;
+use fnv::FnvHashMap;
 use serde_json::{Map, Value};
+use std::sync::{Arc, RwLock};
+
+/// Allowed target types by `TypeRef` address. Keyed like the constraint
+/// plans: element trees live in the definitions the engine holds an `Arc`
+/// of and never move or are freed while it lives, so an address names one
+/// `TypeRef` for the engine's whole life.
+#[derive(Default)]
+pub(crate) struct TargetMemo {
+    targets: RwLock<FnvHashMap<usize, Arc<[String]>>>,
+}
 
 impl Engine {
     pub(crate) fn check_reference(
@@ -37,7 +48,7 @@ impl Engine {
             None => None,
         };
         let declared = obj.get("type").and_then(Value::as_str);
-        let allowed = self.allowed_targets(type_ref);
+        let allowed = self.allowed_targets_memo(type_ref);
         if allowed.is_empty() {
             return;
         }
@@ -54,6 +65,21 @@ impl Engine {
                 );
             }
         }
+    }
+
+    fn allowed_targets_memo(&self, type_ref: &TypeRef) -> Arc<[String]> {
+        let key = type_ref as *const TypeRef as usize;
+        let memo = &self.reference_targets.targets;
+        if let Ok(known) = memo.read() {
+            if let Some(found) = known.get(&key) {
+                return found.clone();
+            }
+        }
+        let allowed: Arc<[String]> = self.allowed_targets(type_ref).into();
+        if let Ok(mut known) = memo.write() {
+            known.insert(key, allowed.clone());
+        }
+        allowed
     }
 
     /// Resource types allowed by the targetProfiles; empty means any.
@@ -77,12 +103,19 @@ impl Engine {
             return None;
         }
         let path = reference.split(['?', '#']).next().unwrap_or(reference);
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let type_at = match segments.iter().rposition(|s| *s == "_history") {
-            Some(h) => h.checked_sub(2)?,
-            None => segments.len().checked_sub(2)?,
+        // Walked from the end, without collecting the segments: the type is
+        // the second segment before `_history` if there is one, else the
+        // second last.
+        let mut segments = path.rsplit('/').filter(|s| !s.is_empty());
+        let candidate = match path.split('/').any(|s| s == "_history") {
+            true => {
+                // The last `_history` (as `rposition` found it), then two back.
+                let mut rest = segments.by_ref().skip_while(|s| *s != "_history");
+                rest.next();
+                rest.nth(1)?
+            }
+            false => segments.nth(1)?,
         };
-        let candidate = segments.get(type_at)?;
         (self.defs.type_kind(candidate) == Some(fhir_package::TypeKind::Resource))
             .then(|| candidate.to_string())
     }

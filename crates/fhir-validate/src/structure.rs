@@ -119,13 +119,16 @@ impl Engine {
         }
         // Stable: a choice's properties stay in document order.
         seen.sort_by_key(|p| p.child);
+        // Every property found is one of `children`, which ascend (snapshot
+        // order), so each child's properties are at the front of `rest`.
+        let mut rest: &[Present] = &seen;
         for child in children {
+            let run = rest.iter().take_while(|p| p.child == *child).count();
+            let (present, after) = rest.split_at(run);
+            rest = after;
             let Some(def) = tree.get(*child) else {
                 continue;
             };
-            let start = seen.partition_point(|p| p.child < *child);
-            let end = seen.partition_point(|p| p.child <= *child);
-            let present = seen.get(start..end).unwrap_or_default();
             if present.is_empty() {
                 // Absent: only a minimum can be broken.
                 if def.min > 0 {

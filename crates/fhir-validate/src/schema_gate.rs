@@ -148,11 +148,14 @@ impl SchemaGate {
         sink: &mut Sink,
     ) {
         let Value::Object(obj) = value else { return };
+        let Some(props) = schema.props(type_name) else {
+            return;
+        };
         for (key, child) in obj {
-            let Some(prop) = schema.prop(type_name, key) else {
+            let Some(prop) = props.get(key.as_str()) else {
                 continue;
             };
-            if !schema.may_hold_resource(&prop.type_name) {
+            if !prop.may_hold_resource {
                 continue;
             }
             let items: Vec<(String, &Value)> = match child {

@@ -34,6 +34,11 @@ pub struct Prop {
     /// (`HumanName`), a backbone (`Patient_Contact`) or [`RESOURCE_LIST`].
     pub type_name: String,
     pub array: bool,
+    /// `type_name` is an R4 primitive (checked by `primitives`).
+    pub primitive: bool,
+    /// Values of this property can hold a nested resource (see
+    /// [`FhirSchema::may_hold_resource`]); set once the schema is read.
+    pub may_hold_resource: bool,
 }
 
 #[derive(Debug)]
@@ -107,7 +112,11 @@ impl FhirSchema {
                 Some((name.clone(), model))
             })
             .collect();
+        let mut types = types;
         let holding_resources = holding_resources(&types);
+        for prop in types.values_mut().flat_map(|props| props.values_mut()) {
+            prop.may_hold_resource = holding_resources.contains(&prop.type_name);
+        }
         Ok(FhirSchema {
             document,
             types,
@@ -174,7 +183,12 @@ fn prop_of(name: &str, v: &Value) -> Option<Prop> {
         // Inline primitive of a choice element, e.g. `valueBase64Binary`.
         choice_suffix_type(name)?.to_string()
     };
-    Some(Prop { type_name, array })
+    Some(Prop {
+        primitive: crate::primitives::is_primitive(&type_name),
+        type_name,
+        array,
+        may_hold_resource: false,
+    })
 }
 
 /// The primitive type named by a choice element's suffix (`onsetDateTime`

@@ -117,6 +117,8 @@ pub(crate) struct Engine {
     reference_targets: references::TargetMemo,
     /// Memo of the element each slice discriminator path leads to.
     discriminator_targets: slicing::DiscriminatorMemo,
+    /// Memo of the expansions of bound value sets.
+    bound_expansions: values::ExpansionMemo,
     eval_context: fhirpath::EvalContext,
     enforced: HashMap<String, Vec<String>>,
 }
@@ -150,6 +152,7 @@ impl Validator {
             resource_kinds: Default::default(),
             reference_targets: Default::default(),
             discriminator_targets: Default::default(),
+            bound_expansions: Default::default(),
             eval_context: fhirpath::EvalContext::with_model(model),
             enforced: config.enforced_profiles,
             defs,

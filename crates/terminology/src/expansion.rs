@@ -51,6 +51,16 @@ pub enum Membership {
     },
 }
 
+/// [`Membership`] without the display or the reason, for callers that only
+/// need the verdict (a validator checks every coded value; building the
+/// reason of an Unknown costs more than the lookup).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    InValueSet,
+    NotInValueSet,
+    Unknown,
+}
+
 /// An expanded ValueSet.
 #[derive(Debug, Clone)]
 pub struct Expansion {
@@ -204,19 +214,33 @@ impl Expansion {
                 display: concept.display.clone(),
             };
         }
-        let blocking = self
-            .unevaluated
-            .iter()
-            .find(|part| match (&part.system, system) {
-                (None, _) | (Some(_), None) => true,
-                (Some(part_system), Some(system)) => part_system == system,
-            });
-        match blocking {
+        match self.blocking(system) {
             Some(part) => Membership::Unknown {
                 reason: format!("ValueSet {}: {}", self.url, part.reason),
             },
             None => Membership::NotInValueSet,
         }
+    }
+
+    /// [`Expansion::membership`] without building the display or reason.
+    pub fn verdict(&self, system: Option<&str>, code: &str) -> Verdict {
+        if self.find(system, code).is_some_and(|c| !c.is_abstract) {
+            Verdict::InValueSet
+        } else if self.blocking(system).is_some() {
+            Verdict::Unknown
+        } else {
+            Verdict::NotInValueSet
+        }
+    }
+
+    /// The part that was not enumerated and could hold a code of `system`.
+    fn blocking(&self, system: Option<&str>) -> Option<&Unevaluated> {
+        self.unevaluated
+            .iter()
+            .find(|part| match (&part.system, system) {
+                (None, _) | (Some(_), None) => true,
+                (Some(part_system), Some(system)) => part_system == system,
+            })
     }
 }
 

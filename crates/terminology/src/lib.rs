@@ -47,7 +47,9 @@ use code_system::CodeSystemIndex;
 pub use code_system::ConceptInfo;
 pub use concept_map::Translation;
 pub use error::TerminologyError;
-pub use expansion::{Expansion, ExpansionConcept, ExpansionSource, Membership, Unevaluated};
+pub use expansion::{
+    Expansion, ExpansionConcept, ExpansionSource, Membership, Unevaluated, Verdict,
+};
 
 /// The outcome of [`Terminology::subsumes`] (`$subsumes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -133,7 +133,7 @@ struct Planned {
 }
 
 struct Plan {
-    /// Backbone constraints are evaluated rooted (see [`rooted_text`]).
+    /// Backbone constraints are evaluated rooted (see [`rooted_prefix`]).
     backbone: bool,
     constraints: Vec<Planned>,
 }
@@ -198,6 +198,9 @@ impl Engine {
             return;
         }
         let plan = self.plan(def);
+        // The rooted path of a backbone item, rendered once for all its
+        // constraints (see [`rooted_prefix`]).
+        let mut prefix: Option<Option<String>> = None;
         for planned in &plan.constraints {
             if scope.profile_walk && planned.from_type_definition {
                 continue;
@@ -209,7 +212,10 @@ impl Engine {
                 continue;
             };
             let rooted = if plan.backbone {
-                rooted_text(item, scope, text)
+                prefix
+                    .get_or_insert_with(|| rooted_prefix(item, scope))
+                    .as_ref()
+                    .map(|prefix| format!("{prefix}.select({text})"))
             } else {
                 None
             };
@@ -247,12 +253,13 @@ fn is_backbone(def: &ElementDef) -> bool {
 /// prefix-sharing names then resolve wrongly). Constraints on backbone
 /// elements are therefore evaluated from the resource root as
 /// `Type.path[i].to[j].select(constraint)`; that path has only plain names,
-/// since backbone elements are never choices.
-fn rooted_text(item: &Item, scope: &ResourceScope, text: &str) -> Option<String> {
+/// since backbone elements are never choices. This is the part before
+/// `.select(...)`.
+fn rooted_prefix(item: &Item, scope: &ResourceScope) -> Option<String> {
     let rt = scope.resource.get("resourceType")?.as_str()?;
     let rendered = item.expr();
     let relative = rendered.strip_prefix(scope.expr)?;
-    Some(format!("{rt}{relative}.select({text})"))
+    Some(format!("{rt}{relative}"))
 }
 
 fn report(

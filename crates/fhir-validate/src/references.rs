@@ -10,6 +10,7 @@ use crate::Engine;
 use fhir_package::TypeRef;
 use fnv::FnvHashMap;
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 use std::sync::{Arc, RwLock};
 
 /// Allowed target types by `TypeRef` address. Keyed like the constraint
@@ -102,19 +103,16 @@ impl Engine {
         if reference.starts_with("urn:") {
             return None;
         }
-        let path = reference.split(['?', '#']).next().unwrap_or(reference);
-        // Walked from the end, without collecting the segments: the type is
-        // the second segment before `_history` if there is one, else the
-        // second last.
-        let mut segments = path.rsplit('/').filter(|s| !s.is_empty());
-        let candidate = match path.split('/').any(|s| s == "_history") {
-            true => {
-                // The last `_history` (as `rposition` found it), then two back.
-                let mut rest = segments.by_ref().skip_while(|s| *s != "_history");
-                rest.next();
-                rest.nth(1)?
-            }
-            false => segments.nth(1)?,
+        let end = reference
+            .bytes()
+            .position(|b| b == b'?' || b == b'#')
+            .unwrap_or(reference.len());
+        let segments = segments_from_end(reference.get(..end).unwrap_or(reference));
+        // The type is the second segment before the last `_history`, or
+        // else the second last.
+        let candidate = match segments.iter().position(|s| *s == "_history") {
+            Some(history) => segments.get(history + 2)?,
+            None => segments.get(1)?,
         };
         (self.defs.type_kind(candidate) == Some(fhir_package::TypeKind::Resource))
             .then(|| candidate.to_string())
@@ -167,6 +165,25 @@ impl Engine {
     }
 }
 
+/// The non-empty '/'-separated segments of `path`, last first.
+fn segments_from_end(path: &str) -> SmallVec<[&str; 8]> {
+    let mut segments = SmallVec::new();
+    let mut end = path.len();
+    for (at, byte) in path.bytes().enumerate().rev() {
+        if byte == b'/' {
+            // '/' is ASCII, so `at` and `at + 1` are character boundaries.
+            if let Some(segment) = path.get(at + 1..end).filter(|s| !s.is_empty()) {
+                segments.push(segment);
+            }
+            end = at;
+        }
+    }
+    if let Some(segment) = path.get(..end).filter(|s| !s.is_empty()) {
+        segments.push(segment);
+    }
+    segments
+}
+
 /// Every string starting with '#' (references and canonicals to contained
 /// resources), except narrative XHTML where '#' anchors mean something else.
 fn collect_local_refs<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
@@ -178,5 +195,23 @@ fn collect_local_refs<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
             .filter(|(k, _)| k.as_str() != "div")
             .for_each(|(_, v)| collect_local_refs(v, out)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segments_from_end;
+
+    #[test]
+    fn segments_come_last_first_without_empty_ones() {
+        let all = |p| segments_from_end(p).to_vec();
+        assert_eq!(all("Patient/1"), vec!["1", "Patient"]);
+        assert_eq!(
+            all("http://x/fhir/Patient/1/_history/2"),
+            vec!["2", "_history", "1", "Patient", "fhir", "x", "http:"]
+        );
+        assert_eq!(all("//a//b/"), vec!["b", "a"]);
+        assert!(all("").is_empty());
+        assert!(all("///").is_empty());
     }
 }

@@ -10,6 +10,7 @@ use fhir_package::{Constraint, ElementDef};
 use fhirpath::Expression;
 use fnv::FnvHashMap;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 /// Core constraint keys that are not evaluated, with the reason. Besides
@@ -34,9 +35,11 @@ pub const SKIPPED: &[(&str, &str)] = &[
 const MAX_CACHED_EXPRESSIONS: usize = 50_000;
 
 /// Parsed constraint expressions, by text (None when the text does not parse).
+/// Rooted texts are long (a path and a whole constraint), so the map hashes
+/// them a word at a time (foldhash) rather than a byte at a time (FNV).
 #[derive(Default)]
 pub(crate) struct ExpressionCache {
-    parsed: RwLock<FnvHashMap<String, Option<Arc<Expression>>>>,
+    parsed: RwLock<HashMap<String, Option<Arc<Expression>>, foldhash::fast::FixedState>>,
 }
 
 impl ExpressionCache {
@@ -215,7 +218,7 @@ impl Engine {
                 prefix
                     .get_or_insert_with(|| rooted_prefix(item, scope))
                     .as_ref()
-                    .map(|prefix| format!("{prefix}.select({text})"))
+                    .map(|prefix| select_text(prefix, text))
             } else {
                 None
             };
@@ -260,6 +263,17 @@ fn rooted_prefix(item: &Item, scope: &ResourceScope) -> Option<String> {
     let rendered = item.expr();
     let relative = rendered.strip_prefix(scope.expr)?;
     Some(format!("{rt}{relative}"))
+}
+
+/// `{prefix}.select({text})`, built without the formatting machinery (one
+/// per backbone constraint evaluation).
+fn select_text(prefix: &str, text: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + text.len() + 9);
+    out.push_str(prefix);
+    out.push_str(".select(");
+    out.push_str(text);
+    out.push(')');
+    out
 }
 
 fn report(

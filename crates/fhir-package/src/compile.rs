@@ -5,7 +5,7 @@
 //! element, a `:name` suffix on it makes the element a slice of the same id
 //! without that suffix (`a:b/c` is a re-slice of `a:b`).
 
-use std::collections::HashMap;
+use fnv::FnvHashMap as HashMap;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -60,7 +60,7 @@ pub(crate) fn compile_elements(
         url: url.to_string(),
         type_name: type_name.to_string(),
         elements: Vec::with_capacity(elements.len()),
-        by_id: HashMap::with_capacity(elements.len()),
+        by_id: HashMap::with_capacity_and_hasher(elements.len(), Default::default()),
     };
     for (index, json) in elements.iter().enumerate() {
         let invalid = |message: String| ElementTreeError::InvalidElement {

@@ -1,7 +1,7 @@
 //! [`FhirDefinitions`]: every definition loaded from a profiles directory,
 //! indexed by canonical URL, plus the lookups validators and search need.
 
-use std::collections::HashMap;
+use fnv::FnvHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::cache::DecompressCache;

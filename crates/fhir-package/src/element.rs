@@ -3,7 +3,7 @@
 //! `contentReference`s, so validators and FHIRPath can walk it without
 //! re-reading the JSON.
 
-use std::collections::HashMap;
+use fnv::FnvHashMap as HashMap;
 
 use serde_json::Value;
 
@@ -129,7 +129,8 @@ pub struct ElementDef {
     /// The element that `contentReference` points at, resolved in this tree.
     pub content_target: Option<ElementId>,
     pub parent: Option<ElementId>,
-    /// Child elements (not slices), in snapshot order.
+    /// Child elements (not slices), in snapshot order, which is also
+    /// ascending `ElementId` order (ids are snapshot positions).
     pub children: Vec<ElementId>,
     /// Slices of this element (elements with a sliceName on the same path).
     pub slices: Vec<ElementId>,

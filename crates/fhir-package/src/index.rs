@@ -3,8 +3,8 @@
 //! twice keeps the first and reports a warning. Every version stays
 //! reachable as `url|version`.
 
+use fnv::FnvHashMap as HashMap;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 /// A list of definitions of one kind, indexed by canonical URL.
 #[derive(Debug)]
@@ -18,8 +18,8 @@ impl<T> Default for CanonicalStore<T> {
     fn default() -> Self {
         CanonicalStore {
             items: Vec::new(),
-            latest: HashMap::new(),
-            versioned: HashMap::new(),
+            latest: HashMap::default(),
+            versioned: HashMap::default(),
         }
     }
 }

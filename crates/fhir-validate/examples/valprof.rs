@@ -6,6 +6,8 @@
 //! LAYERS is `all` (default), `native` (JSON rules + structure), `json-rules`,
 //! `schema` or `structure`. With `VALPROF_DUMP=FILE` every issue of the warm
 //! pass is written to FILE, one per line, to compare outputs across changes.
+//! `VALPROF_PROFILES=URL[,URL…]` validates every resource against those
+//! profiles too (to exercise the profile walks on any set).
 use fhir_validate::{Layer, Layers, ValidateOptions, Validator, ValidatorConfig};
 use serde_json::Value;
 use std::time::Instant;
@@ -78,10 +80,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let passes: usize = args.next().map(|p| p.parse()).transpose()?.unwrap_or(1);
     let resources = load(&source)?;
     let validator = Validator::new(fhir_package::core()?, ValidatorConfig::default())?;
-    let opts = ValidateOptions {
-        profiles: Vec::new(),
-        layers,
-    };
+    let profiles = std::env::var("VALPROF_PROFILES")
+        .map(|list| list.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
+    let opts = ValidateOptions { profiles, layers };
     if let Ok(dump) = std::env::var("VALPROF_DUMP") {
         let mut lines = String::new();
         for (n, r) in resources.iter().enumerate() {

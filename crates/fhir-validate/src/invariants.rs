@@ -35,9 +35,11 @@ pub const SKIPPED: &[(&str, &str)] = &[
 const MAX_CACHED_EXPRESSIONS: usize = 50_000;
 
 /// Parsed constraint expressions, by text (None when the text does not parse).
+/// Rooted texts are long (a path and a whole constraint), so the map hashes
+/// them a word at a time (foldhash) rather than a byte at a time (FNV).
 #[derive(Default)]
 pub(crate) struct ExpressionCache {
-    parsed: RwLock<HashMap<String, Option<Arc<Expression>>>>,
+    parsed: RwLock<HashMap<String, Option<Arc<Expression>>, foldhash::fast::FixedState>>,
 }
 
 impl ExpressionCache {
@@ -134,7 +136,7 @@ struct Planned {
 }
 
 struct Plan {
-    /// Backbone constraints are evaluated rooted (see [`rooted_text`]).
+    /// Backbone constraints are evaluated rooted (see [`rooted_prefix`]).
     backbone: bool,
     constraints: Vec<Planned>,
 }
@@ -199,6 +201,9 @@ impl Engine {
             return;
         }
         let plan = self.plan(def);
+        // The rooted path of a backbone item, rendered once for all its
+        // constraints (see [`rooted_prefix`]).
+        let mut prefix: Option<Option<String>> = None;
         for planned in &plan.constraints {
             if scope.profile_walk && planned.from_type_definition {
                 continue;
@@ -210,7 +215,10 @@ impl Engine {
                 continue;
             };
             let rooted = if plan.backbone {
-                rooted_text(item, scope, text)
+                prefix
+                    .get_or_insert_with(|| rooted_prefix(item, scope))
+                    .as_ref()
+                    .map(|prefix| select_text(prefix, text))
             } else {
                 None
             };
@@ -248,12 +256,24 @@ fn is_backbone(def: &ElementDef) -> bool {
 /// prefix-sharing names then resolve wrongly). Constraints on backbone
 /// elements are therefore evaluated from the resource root as
 /// `Type.path[i].to[j].select(constraint)`; that path has only plain names,
-/// since backbone elements are never choices.
-fn rooted_text(item: &Item, scope: &ResourceScope, text: &str) -> Option<String> {
+/// since backbone elements are never choices. This is the part before
+/// `.select(...)`.
+fn rooted_prefix(item: &Item, scope: &ResourceScope) -> Option<String> {
     let rt = scope.resource.get("resourceType")?.as_str()?;
     let rendered = item.expr();
     let relative = rendered.strip_prefix(scope.expr)?;
-    Some(format!("{rt}{relative}.select({text})"))
+    Some(format!("{rt}{relative}"))
+}
+
+/// `{prefix}.select({text})`, built without the formatting machinery (one
+/// per backbone constraint evaluation).
+fn select_text(prefix: &str, text: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + text.len() + 9);
+    out.push_str(prefix);
+    out.push_str(".select(");
+    out.push_str(text);
+    out.push(')');
+    out
 }
 
 fn report(

@@ -89,20 +89,24 @@ impl JsonRules<'_> {
             );
             return;
         }
+        // Properties of an unknown type are not checked here.
+        let Some(props) = self.schema.props(type_name) else {
+            return;
+        };
         for (key, value) in obj {
             if key == "resourceType" {
                 continue;
             }
             let child = path.field(key.strip_prefix('_').unwrap_or(key));
             if let Some(base) = key.strip_prefix('_') {
-                if let Some(prop) = self.schema.prop(type_name, base) {
-                    if primitives::is_primitive(&prop.type_name) {
+                if let Some(prop) = props.get(base) {
+                    if prop.primitive {
                         self.check_underscore(prop, value, obj.get(base), &child, sink);
                     }
                 }
                 continue;
             }
-            let Some(prop) = self.schema.prop(type_name, key) else {
+            let Some(prop) = props.get(key.as_str()) else {
                 continue;
             };
             self.check_property(prop, value, obj, key, &child, sink);
@@ -141,7 +145,7 @@ impl JsonRules<'_> {
                             .and_then(Value::as_array)
                             .and_then(|s| s.get(i))
                             .is_some_and(|s| !s.is_null());
-                        if !(primitives::is_primitive(&prop.type_name) && has_extension) {
+                        if !(prop.primitive && has_extension) {
                             sink.error(
                                 IssueType::Structure,
                                 &at.render(),
@@ -150,7 +154,7 @@ impl JsonRules<'_> {
                         }
                         continue;
                     }
-                    self.check_single(&prop.type_name, item, &at, sink);
+                    self.check_single(prop, item, &at, sink);
                 }
             }
             Value::Array(_) => sink.error(
@@ -163,12 +167,13 @@ impl JsonRules<'_> {
                 &path.render(),
                 "this element repeats, so it must be a JSON array".into(),
             ),
-            single => self.check_single(&prop.type_name, single, path, sink),
+            single => self.check_single(prop, single, path, sink),
         }
     }
 
-    fn check_single(&self, type_name: &str, value: &Value, path: &Path, sink: &mut Sink) {
-        if primitives::is_primitive(type_name) {
+    fn check_single(&self, prop: &Prop, value: &Value, path: &Path, sink: &mut Sink) {
+        let type_name = prop.type_name.as_str();
+        if prop.primitive {
             if let Err(why) = primitives::check(type_name, value) {
                 sink.error(IssueType::Value, &path.render(), why);
             }

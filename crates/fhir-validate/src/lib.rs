@@ -112,6 +112,13 @@ pub(crate) struct Engine {
     /// Memo of "is this type name a resource type", asked for every
     /// complex value the structure walk meets.
     resource_kinds: std::sync::RwLock<fnv::FnvHashMap<String, bool>>,
+    /// Memo of the resource types a reference type allows, by the address
+    /// of its `TypeRef` (see `references`).
+    reference_targets: references::TargetMemo,
+    /// Memo of the element each slice discriminator path leads to.
+    discriminator_targets: slicing::DiscriminatorMemo,
+    /// Memo of the expansions of bound value sets.
+    bound_expansions: values::ExpansionMemo,
     eval_context: fhirpath::EvalContext,
     enforced: HashMap<String, Vec<String>>,
 }
@@ -143,6 +150,9 @@ impl Validator {
             expressions: invariants::ExpressionCache::default(),
             plans: invariants::ConstraintPlans::default(),
             resource_kinds: Default::default(),
+            reference_targets: Default::default(),
+            discriminator_targets: Default::default(),
+            bound_expansions: Default::default(),
             eval_context: fhirpath::EvalContext::with_model(model),
             enforced: config.enforced_profiles,
             defs,
@@ -205,7 +215,7 @@ impl Validator {
 /// The same finding from two definitions (base and profile) or two layers
 /// is reported once; the first layer to report it keeps it.
 fn dedup(issues: &mut Vec<Issue>) {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = fnv::FnvHashSet::default();
     issues.retain(|i| seen.insert((i.severity, i.code, i.expression.clone(), i.message.clone())));
 }
 

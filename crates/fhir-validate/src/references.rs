@@ -8,7 +8,19 @@ use crate::path::Path;
 use crate::report::{IssueType, Sink};
 use crate::Engine;
 use fhir_package::TypeRef;
+use fnv::FnvHashMap;
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
+use std::sync::{Arc, RwLock};
+
+/// Allowed target types by `TypeRef` address. Keyed like the constraint
+/// plans: element trees live in the definitions the engine holds an `Arc`
+/// of and never move or are freed while it lives, so an address names one
+/// `TypeRef` for the engine's whole life.
+#[derive(Default)]
+pub(crate) struct TargetMemo {
+    targets: RwLock<FnvHashMap<usize, Arc<[String]>>>,
+}
 
 impl Engine {
     pub(crate) fn check_reference(
@@ -37,7 +49,7 @@ impl Engine {
             None => None,
         };
         let declared = obj.get("type").and_then(Value::as_str);
-        let allowed = self.allowed_targets(type_ref);
+        let allowed = self.allowed_targets_memo(type_ref);
         if allowed.is_empty() {
             return;
         }
@@ -54,6 +66,21 @@ impl Engine {
                 );
             }
         }
+    }
+
+    fn allowed_targets_memo(&self, type_ref: &TypeRef) -> Arc<[String]> {
+        let key = type_ref as *const TypeRef as usize;
+        let memo = &self.reference_targets.targets;
+        if let Ok(known) = memo.read() {
+            if let Some(found) = known.get(&key) {
+                return found.clone();
+            }
+        }
+        let allowed: Arc<[String]> = self.allowed_targets(type_ref).into();
+        if let Ok(mut known) = memo.write() {
+            known.insert(key, allowed.clone());
+        }
+        allowed
     }
 
     /// Resource types allowed by the targetProfiles; empty means any.
@@ -76,13 +103,17 @@ impl Engine {
         if reference.starts_with("urn:") {
             return None;
         }
-        let path = reference.split(['?', '#']).next().unwrap_or(reference);
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let type_at = match segments.iter().rposition(|s| *s == "_history") {
-            Some(h) => h.checked_sub(2)?,
-            None => segments.len().checked_sub(2)?,
+        let end = reference
+            .bytes()
+            .position(|b| b == b'?' || b == b'#')
+            .unwrap_or(reference.len());
+        let segments = segments_from_end(reference.get(..end).unwrap_or(reference));
+        // The type is the second segment before the last `_history`, or
+        // else the second last.
+        let candidate = match segments.iter().position(|s| *s == "_history") {
+            Some(history) => segments.get(history + 2)?,
+            None => segments.get(1)?,
         };
-        let candidate = segments.get(type_at)?;
         (self.defs.type_kind(candidate) == Some(fhir_package::TypeKind::Resource))
             .then(|| candidate.to_string())
     }
@@ -134,6 +165,25 @@ impl Engine {
     }
 }
 
+/// The non-empty '/'-separated segments of `path`, last first.
+fn segments_from_end(path: &str) -> SmallVec<[&str; 8]> {
+    let mut segments = SmallVec::new();
+    let mut end = path.len();
+    for (at, byte) in path.bytes().enumerate().rev() {
+        if byte == b'/' {
+            // '/' is ASCII, so `at` and `at + 1` are character boundaries.
+            if let Some(segment) = path.get(at + 1..end).filter(|s| !s.is_empty()) {
+                segments.push(segment);
+            }
+            end = at;
+        }
+    }
+    if let Some(segment) = path.get(..end).filter(|s| !s.is_empty()) {
+        segments.push(segment);
+    }
+    segments
+}
+
 /// Every string starting with '#' (references and canonicals to contained
 /// resources), except narrative XHTML where '#' anchors mean something else.
 fn collect_local_refs<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
@@ -145,5 +195,23 @@ fn collect_local_refs<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
             .filter(|(k, _)| k.as_str() != "div")
             .for_each(|(_, v)| collect_local_refs(v, out)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segments_from_end;
+
+    #[test]
+    fn segments_come_last_first_without_empty_ones() {
+        let all = |p| segments_from_end(p).to_vec();
+        assert_eq!(all("Patient/1"), vec!["1", "Patient"]);
+        assert_eq!(
+            all("http://x/fhir/Patient/1/_history/2"),
+            vec!["2", "_history", "1", "Patient", "fhir", "x", "http:"]
+        );
+        assert_eq!(all("//a//b/"), vec!["b", "a"]);
+        assert!(all("").is_empty());
+        assert!(all("///").is_empty());
     }
 }

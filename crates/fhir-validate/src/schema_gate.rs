@@ -8,11 +8,11 @@
 
 use crate::report::{IssueType, Sink};
 use crate::schema_model::{FhirSchema, RESOURCE_LIST};
+use fnv::FnvHashMap as HashMap;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
 use jsonschema::Validator;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub(crate) struct SchemaGate {
@@ -148,11 +148,14 @@ impl SchemaGate {
         sink: &mut Sink,
     ) {
         let Value::Object(obj) = value else { return };
+        let Some(props) = schema.props(type_name) else {
+            return;
+        };
         for (key, child) in obj {
-            let Some(prop) = schema.prop(type_name, key) else {
+            let Some(prop) = props.get(key.as_str()) else {
                 continue;
             };
-            if !schema.may_hold_resource(&prop.type_name) {
+            if !prop.may_hold_resource {
                 continue;
             }
             let items: Vec<(String, &Value)> = match child {

@@ -4,8 +4,8 @@
 
 use crate::primitives;
 use fnv::FnvHashMap;
+use fnv::FnvHashSet as HashSet;
 use serde_json::{Map, Value};
-use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
@@ -34,6 +34,11 @@ pub struct Prop {
     /// (`HumanName`), a backbone (`Patient_Contact`) or [`RESOURCE_LIST`].
     pub type_name: String,
     pub array: bool,
+    /// `type_name` is an R4 primitive (checked by `primitives`).
+    pub primitive: bool,
+    /// Values of this property can hold a nested resource (see
+    /// [`FhirSchema::may_hold_resource`]); set once the schema is read.
+    pub may_hold_resource: bool,
 }
 
 #[derive(Debug)]
@@ -107,7 +112,11 @@ impl FhirSchema {
                 Some((name.clone(), model))
             })
             .collect();
+        let mut types = types;
         let holding_resources = holding_resources(&types);
+        for prop in types.values_mut().flat_map(|props| props.values_mut()) {
+            prop.may_hold_resource = holding_resources.contains(&prop.type_name);
+        }
         Ok(FhirSchema {
             document,
             types,
@@ -132,12 +141,18 @@ impl FhirSchema {
     pub fn prop(&self, type_name: &str, prop: &str) -> Option<&Prop> {
         self.types.get(type_name)?.get(prop)
     }
+
+    /// The properties of `type_name` by name, to look a type up once per
+    /// object rather than once per property.
+    pub fn props(&self, type_name: &str) -> Option<&FnvHashMap<String, Prop>> {
+        self.types.get(type_name)
+    }
 }
 
 /// The fixpoint of "has a property whose type is `ResourceList` or a type
 /// already known to hold one".
 fn holding_resources(types: &FnvHashMap<String, FnvHashMap<String, Prop>>) -> HashSet<String> {
-    let mut holding: HashSet<String> = HashSet::from([RESOURCE_LIST.to_string()]);
+    let mut holding: HashSet<String> = std::iter::once(RESOURCE_LIST.to_string()).collect();
     loop {
         let before = holding.len();
         for (name, props) in types {
@@ -168,7 +183,12 @@ fn prop_of(name: &str, v: &Value) -> Option<Prop> {
         // Inline primitive of a choice element, e.g. `valueBase64Binary`.
         choice_suffix_type(name)?.to_string()
     };
-    Some(Prop { type_name, array })
+    Some(Prop {
+        primitive: crate::primitives::is_primitive(&type_name),
+        type_name,
+        array,
+        may_hold_resource: false,
+    })
 }
 
 /// The primitive type named by a choice element's suffix (`onsetDateTime`

@@ -10,7 +10,22 @@ use crate::structure::Item;
 use crate::values::matches_pattern;
 use crate::Engine;
 use fhir_package::{Discriminator, ElementDef, ElementId, ElementTree, TypeRef};
+use fnv::FnvHashMap;
 use serde_json::Value;
+use smallvec::SmallVec;
+use std::sync::RwLock;
+
+/// The element a discriminator's path leads to from a slice, by (tree
+/// address, slice, discriminator address): trees and their discriminators
+/// live, unmoved, as long as the engine's definitions (as for the
+/// constraint plans).
+#[derive(Default)]
+pub(crate) struct DiscriminatorMemo {
+    targets: RwLock<FnvHashMap<(usize, ElementId, usize), Option<ElementId>>>,
+}
+
+/// Values found at a discriminator path: usually one or two.
+type Found<'v> = SmallVec<[&'v Value; 4]>;
 
 impl Engine {
     /// The slice each item belongs to (None: no slice matched).
@@ -120,8 +135,7 @@ impl Engine {
         let target = if path == "$this" {
             Some(slice)
         } else {
-            tree.get(slice)
-                .and_then(|s| tree.element(&format!("{}.{}", s.id, path)))
+            self.discriminator_target(tree, slice, d, path)
         };
         let found = values_at(value, path);
         match d.kind.as_str() {
@@ -156,6 +170,33 @@ impl Engine {
         }
     }
 
+    fn discriminator_target(
+        &self,
+        tree: &ElementTree,
+        slice: ElementId,
+        d: &Discriminator,
+        path: &str,
+    ) -> Option<ElementId> {
+        let key = (
+            tree as *const ElementTree as usize,
+            slice,
+            d as *const Discriminator as usize,
+        );
+        let memo = &self.discriminator_targets.targets;
+        if let Ok(known) = memo.read() {
+            if let Some(found) = known.get(&key) {
+                return *found;
+            }
+        }
+        let target = tree
+            .get(slice)
+            .and_then(|s| tree.element(&format!("{}.{}", s.id, path)));
+        if let Ok(mut known) = memo.write() {
+            known.insert(key, target);
+        }
+        target
+    }
+
     /// Extension slices are discriminated by `url`, which the snapshot often
     /// leaves to the extension's own definition (type profile).
     fn extension_url_matches(
@@ -184,13 +225,14 @@ impl Engine {
 /// The values at a simple dotted discriminator path, flattening arrays;
 /// `extension('url')` selects extensions by url; `ofType()`/`resolve()`
 /// steps are passed through.
-fn values_at<'v>(value: &'v Value, path: &str) -> Vec<&'v Value> {
-    let mut current = vec![value];
+fn values_at<'v>(value: &'v Value, path: &str) -> Found<'v> {
+    let mut current: Found<'v> = SmallVec::new();
+    current.push(value);
     if path == "$this" {
         return current;
     }
     for step in path.split('.') {
-        let mut next = Vec::new();
+        let mut next = Found::new();
         if let Some(url) = step
             .strip_prefix("extension('")
             .and_then(|s| s.strip_suffix("')"))
@@ -229,10 +271,13 @@ mod tests {
         let v = json!({ "coding": [{ "system": "a" }, { "system": "b" }],
                         "extension": [{ "url": "u", "valueCode": "x" }] });
         assert_eq!(
-            values_at(&v, "coding.system"),
+            values_at(&v, "coding.system").to_vec(),
             vec![&json!("a"), &json!("b")]
         );
-        assert_eq!(values_at(&v, "extension('u').valueCode"), vec![&json!("x")]);
+        assert_eq!(
+            values_at(&v, "extension('u').valueCode").to_vec(),
+            vec![&json!("x")]
+        );
         assert_eq!(values_at(&v, "$this").len(), 1);
         assert!(values_at(&v, "nothing.here").is_empty());
     }

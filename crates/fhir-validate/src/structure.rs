@@ -16,6 +16,7 @@ use crate::report::{IssueType, Sink};
 use crate::Engine;
 use fhir_package::{ElementDef, ElementId, ElementTree, TypeRef};
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 
 /// One element occurrence: the JSON value (None for a primitive that only
 /// has `_x` extensions), its `_x` companion and where it is.
@@ -72,8 +73,10 @@ impl Engine {
     ) {
         let children = tree.children_of(element);
         // One pass over the properties, pairing `x` with `_x`, so that the
-        // elements are read without looking the object up again.
-        let mut seen: Vec<Present> = Vec::new();
+        // elements are read without looking the object up again. Most
+        // objects have a handful of properties: no heap allocation for them.
+        let mut seen: SmallVec<[Present; 16]> = SmallVec::new();
+        let mut cursor = 0;
         for (key, value) in obj {
             // resourceType is a property of the resource, not an element,
             // except in the few backbones that define one (ExampleScenario).
@@ -86,7 +89,7 @@ impl Engine {
             };
             let slot = match seen.iter().position(|p| p.name == name) {
                 Some(at) => seen.get_mut(at),
-                None => match tree.child_of(element, name) {
+                None => match child_named(tree, element, children, &mut cursor, name) {
                     Some(child) => {
                         seen.push(Present {
                             child,
@@ -116,13 +119,16 @@ impl Engine {
         }
         // Stable: a choice's properties stay in document order.
         seen.sort_by_key(|p| p.child);
+        // Every property found is one of `children`, which ascend (snapshot
+        // order), so each child's properties are at the front of `rest`.
+        let mut rest: &[Present] = &seen;
         for child in children {
+            let run = rest.iter().take_while(|p| p.child == *child).count();
+            let (present, after) = rest.split_at(run);
+            rest = after;
             let Some(def) = tree.get(*child) else {
                 continue;
             };
-            let start = seen.partition_point(|p| p.child < *child);
-            let end = seen.partition_point(|p| p.child <= *child);
-            let present = seen.get(start..end).unwrap_or_default();
             if present.is_empty() {
                 // Absent: only a minimum can be broken.
                 if def.min > 0 {
@@ -160,7 +166,8 @@ impl Engine {
                 ),
             );
         }
-        let mut items: Vec<(Item, Option<&TypeRef>)> = Vec::new();
+        // Most elements have one or a few occurrences: kept on the stack.
+        let mut items: Items = SmallVec::new();
         for p in present {
             let type_ref = if def.is_choice {
                 p.name
@@ -341,6 +348,29 @@ impl Engine {
     }
 }
 
+/// `tree.child_of(element, name)`, searching from the child after the one
+/// the previous property matched: properties mostly come in definition
+/// order, so an exact name is usually found at the first try. Child names
+/// are unique, so an exact match is the one `child_of` finds; choice
+/// properties (`valueQuantity`) fall back to it.
+fn child_named(
+    tree: &ElementTree,
+    element: ElementId,
+    children: &[ElementId],
+    cursor: &mut usize,
+    name: &str,
+) -> Option<ElementId> {
+    let start = (*cursor).min(children.len());
+    let (before, from) = children.split_at(start);
+    for (at, id) in from.iter().chain(before).enumerate() {
+        if tree.get(*id).is_some_and(|def| def.name == name) {
+            *cursor = (start + at) % children.len() + 1;
+            return Some(*id);
+        }
+    }
+    tree.child_of(element, name)
+}
+
 fn max_text(def: &ElementDef) -> String {
     match def.max {
         fhir_package::Max::Bounded(n) => n.to_string(),
@@ -356,12 +386,15 @@ pub(crate) struct Present<'v> {
     extras: Option<&'v Value>,
 }
 
+/// The occurrences of one element, with the type each is checked against.
+type Items<'v, 't> = SmallVec<[(Item<'v>, Option<&'t TypeRef>); 4]>;
+
 /// The occurrences of a present property (and its `_x`), aligned.
 fn items_of<'v, 't>(
     present: &Present<'v>,
     parent: &'v Path<'v>,
     type_ref: Option<&'t TypeRef>,
-    out: &mut Vec<(Item<'v>, Option<&'t TypeRef>)>,
+    out: &mut Items<'v, 't>,
 ) {
     let (value, extras, prop) = (present.value, present.extras, present.name);
     match (value, extras) {

@@ -9,8 +9,22 @@ use crate::report::{IssueType, Severity, Sink};
 use crate::structure::Item;
 use crate::Engine;
 use fhir_package::ElementDef;
+use fnv::FnvHashMap;
 use serde_json::Value;
-use terminology::Membership;
+use std::sync::{Arc, RwLock};
+use terminology::{Expansion, Verdict};
+
+/// Expansions of bound value sets by the address of the binding's URL
+/// text, which lives (unmoved) in an element definition as long as the
+/// engine (as for the constraint plans). None: no local expansion (unknown
+/// value set or an expansion error), so membership is undecidable here.
+#[derive(Default)]
+pub(crate) struct ExpansionMemo {
+    expansions: RwLock<FnvHashMap<TextAddress, Option<Arc<Expansion>>>>,
+}
+
+/// Address and length of a text owned by the definitions.
+type TextAddress = (usize, usize);
 
 impl Engine {
     pub(crate) fn check_value_rules(
@@ -98,17 +112,20 @@ impl Engine {
         if codings.is_empty() {
             return;
         }
+        // Undecidable here (missing value set, expansion error, external
+        // code system): the spec lets a validator stay silent.
+        let Some(expansion) = self.bound_expansion(vs) else {
+            return;
+        };
         let mut rejected = Vec::new();
         for (system, code) in &codings {
-            match self.terminology.validate_code(vs, *system, code) {
-                Ok(Membership::InValueSet { .. }) => return,
-                Ok(Membership::NotInValueSet) => rejected.push(match system {
+            match expansion.verdict(*system, code) {
+                Verdict::InValueSet => return,
+                Verdict::NotInValueSet => rejected.push(match system {
                     Some(s) => format!("{s}#{code}"),
                     None => format!("'{code}'"),
                 }),
-                // Undecidable here (external code system, missing value set,
-                // expansion error): the spec lets a validator stay silent.
-                Ok(Membership::Unknown { .. }) | Err(_) => return,
+                Verdict::Unknown => return,
             }
         }
         sink.push(
@@ -120,6 +137,25 @@ impl Engine {
                 rejected.join(", ")
             ),
         );
+    }
+}
+
+impl Engine {
+    /// The expansion `Terminology::validate_code` would use for `vs`,
+    /// memoized (see [`ExpansionMemo`]).
+    fn bound_expansion(&self, vs: &str) -> Option<Arc<Expansion>> {
+        let key = (vs.as_ptr() as usize, vs.len());
+        let memo = &self.bound_expansions.expansions;
+        if let Ok(known) = memo.read() {
+            if let Some(found) = known.get(&key) {
+                return found.clone();
+            }
+        }
+        let expansion = self.terminology.expand(vs).ok();
+        if let Ok(mut known) = memo.write() {
+            known.insert(key, expansion.clone());
+        }
+        expansion
     }
 }
 

@@ -9,6 +9,7 @@
 //! quantities, `boundary` and `html` hold the less common functions, and
 //! `output` renders results as JSON for the CLI.
 
+mod absent;
 mod ast;
 mod boundary;
 pub mod context;
@@ -38,6 +39,9 @@ pub use value::{Collection, Node, Quantity, Value};
 pub struct Expression {
     text: Arc<str>,
     root: Arc<ast::Expr>,
+    /// The result when one member of the input is absent, if the shape of
+    /// the expression decides it (see `absent`).
+    guard: Option<Arc<absent::AbsentGuard>>,
 }
 
 /// Parses a FHIRPath expression.
@@ -45,6 +49,7 @@ pub fn parse(text: &str) -> Result<Expression, ParseError> {
     let root = parser::parse_expression(text)?;
     Ok(Expression {
         text: Arc::from(text),
+        guard: absent::AbsentGuard::of(&root).map(Arc::new),
         root: Arc::new(root),
     })
 }
@@ -94,6 +99,17 @@ impl Expression {
         input: &'a serde_json::Value,
     ) -> Result<Collection<'a>, EvalError> {
         let root = evaluator.root_node(input);
+        if let Some(guard) = &self.guard {
+            // Decided without a walk, unless the absent member is not even
+            // an element of the input's type (the walk reports that).
+            if guard.member_is_absent(input)
+                && evaluator
+                    .check_element_name(std::slice::from_ref(&root), &guard.member)
+                    .is_ok()
+            {
+                return Ok(vec![Value::Boolean(guard.value)]);
+            }
+        }
         let frame = eval::Frame {
             this: Some(root.clone()),
             index: None,

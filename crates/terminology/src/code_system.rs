@@ -2,7 +2,7 @@
 //! `concept`s and the `parent`/`subsumedBy`/`child` properties) so that
 //! `is-a` filters and lookups are cheap.
 
-use std::collections::HashMap;
+use fnv::FnvHashMap as HashMap;
 
 use serde_json::Value;
 
@@ -79,7 +79,7 @@ impl CodeSystemIndex {
                 .and_then(Value::as_bool)
                 .unwrap_or(true),
             concepts: Vec::new(),
-            by_code: HashMap::new(),
+            by_code: HashMap::default(),
             url,
         };
         if let Some(concepts) = json.get("concept") {

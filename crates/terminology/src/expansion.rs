@@ -3,7 +3,7 @@
 //! available locally, a pre-expansion marked too costly) so that a code
 //! missing from it is reported as Unknown rather than as not a member.
 
-use std::collections::{HashMap, HashSet};
+use fnv::{FnvHashMap as HashMap, FnvHashSet as HashSet};
 
 use serde_json::Value;
 
@@ -49,6 +49,16 @@ pub enum Membership {
     Unknown {
         reason: String,
     },
+}
+
+/// [`Membership`] without the display or the reason, for callers that only
+/// need the verdict (a validator checks every coded value; building the
+/// reason of an Unknown costs more than the lookup).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    InValueSet,
+    NotInValueSet,
+    Unknown,
 }
 
 /// An expanded ValueSet.
@@ -115,7 +125,7 @@ impl Expansion {
     ) -> Expansion {
         // Keyed by code alone: lookups borrow the caller's &str, and a code
         // rarely appears under more than one system in a value set.
-        let mut by_code: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_code: HashMap<String, Vec<usize>> = HashMap::default();
         for (position, concept) in set.concepts.iter().enumerate() {
             by_code
                 .entry(concept.code.clone())
@@ -204,19 +214,33 @@ impl Expansion {
                 display: concept.display.clone(),
             };
         }
-        let blocking = self
-            .unevaluated
-            .iter()
-            .find(|part| match (&part.system, system) {
-                (None, _) | (Some(_), None) => true,
-                (Some(part_system), Some(system)) => part_system == system,
-            });
-        match blocking {
+        match self.blocking(system) {
             Some(part) => Membership::Unknown {
                 reason: format!("ValueSet {}: {}", self.url, part.reason),
             },
             None => Membership::NotInValueSet,
         }
+    }
+
+    /// [`Expansion::membership`] without building the display or reason.
+    pub fn verdict(&self, system: Option<&str>, code: &str) -> Verdict {
+        if self.find(system, code).is_some_and(|c| !c.is_abstract) {
+            Verdict::InValueSet
+        } else if self.blocking(system).is_some() {
+            Verdict::Unknown
+        } else {
+            Verdict::NotInValueSet
+        }
+    }
+
+    /// The part that was not enumerated and could hold a code of `system`.
+    fn blocking(&self, system: Option<&str>) -> Option<&Unevaluated> {
+        self.unevaluated
+            .iter()
+            .find(|part| match (&part.system, system) {
+                (None, _) | (Some(_), None) => true,
+                (Some(part_system), Some(system)) => part_system == system,
+            })
     }
 }
 

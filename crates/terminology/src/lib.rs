@@ -38,7 +38,7 @@ mod concept_map;
 mod error;
 mod expansion;
 
-use std::collections::HashMap;
+use fnv::FnvHashMap as HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use fhir_package::FhirDefinitions;
@@ -47,7 +47,9 @@ use code_system::CodeSystemIndex;
 pub use code_system::ConceptInfo;
 pub use concept_map::Translation;
 pub use error::TerminologyError;
-pub use expansion::{Expansion, ExpansionConcept, ExpansionSource, Membership, Unevaluated};
+pub use expansion::{
+    Expansion, ExpansionConcept, ExpansionSource, Membership, Unevaluated, Verdict,
+};
 
 /// The outcome of [`Terminology::subsumes`] (`$subsumes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,8 +81,8 @@ impl Terminology {
     pub fn new(defs: Arc<FhirDefinitions>) -> Terminology {
         Terminology {
             defs,
-            expansions: Mutex::new(HashMap::new()),
-            code_systems: Mutex::new(HashMap::new()),
+            expansions: Mutex::new(HashMap::default()),
+            code_systems: Mutex::new(HashMap::default()),
         }
     }
 

@@ -233,7 +233,7 @@ impl<'a> Evaluator<'a> {
 /// arguments: member access and the functions that only map or filter
 /// their input. Lets a path stop at the first empty step (search
 /// expressions are long unions where most branches are empty).
-fn empty_in_empty_out(expr: &Expr) -> bool {
+pub(crate) fn empty_in_empty_out(expr: &Expr) -> bool {
     use crate::functions::Func::*;
     match &expr.kind {
         ExprKind::Member(_) => true,

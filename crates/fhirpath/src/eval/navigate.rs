@@ -47,7 +47,7 @@ impl<'a> Evaluator<'a> {
     /// knows and none declares `name` (`Observation.valueQuantity`). With
     /// mixed collections (`descendants().linkId`) one declaring type is
     /// enough for an empty result.
-    pub(super) fn check_element_name(&self, focus: &[Value<'a>], name: &str) -> Result<(), String> {
+    pub(crate) fn check_element_name(&self, focus: &[Value<'a>], name: &str) -> Result<(), String> {
         let Some(model) = self.model else {
             return Ok(());
         };

@@ -4,7 +4,7 @@ use super::{Call, Func};
 use crate::eval::EvalResult;
 use crate::value::{Collection, Value};
 use std::collections::HashMap;
-use std::sync::{OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 fn text<'a>(value: String) -> EvalResult<Option<Collection<'a>>> {
     Ok(Some(vec![Value::string(value)]))
@@ -20,25 +20,28 @@ fn none<'a>() -> EvalResult<Option<Collection<'a>>> {
 
 /// Compiled patterns by text. Invariants run `matches()` with the same few
 /// literal patterns on every element they apply to, and compiling a regex
-/// costs far more than matching it; a `Regex` clone shares its program.
-static REGEX_CACHE: OnceLock<RwLock<HashMap<String, regex::Regex>>> = OnceLock::new();
+/// costs far more than matching it. Entries are shared through an `Arc`, not
+/// cloned: a `Regex` clone starts with an empty pool of match caches, so every
+/// match on a fresh clone would allocate and initialise a new lazy DFA cache.
+static REGEX_CACHE: OnceLock<RwLock<HashMap<String, Arc<regex::Regex>>>> = OnceLock::new();
 
 /// Patterns are often built from data (`matches(%pattern)`), so the cache is
 /// bounded: past this many distinct patterns new ones are compiled per call.
 const MAX_CACHED_REGEXES: usize = 4_096;
 
-fn regex(call: &Call<'_, '_>, pattern: &str) -> EvalResult<regex::Regex> {
+fn regex(call: &Call<'_, '_>, pattern: &str) -> EvalResult<Arc<regex::Regex>> {
     let cache = REGEX_CACHE.get_or_init(RwLock::default);
     if let Ok(map) = cache.read() {
         if let Some(found) = map.get(pattern) {
-            return Ok(found.clone());
+            return Ok(Arc::clone(found));
         }
     }
     let compiled = regex::Regex::new(pattern)
+        .map(Arc::new)
         .map_err(|e| call.error(format!("invalid regular expression: {e}")))?;
     if let Ok(mut map) = cache.write() {
         if map.len() < MAX_CACHED_REGEXES {
-            map.insert(pattern.to_string(), compiled.clone());
+            map.insert(pattern.to_string(), Arc::clone(&compiled));
         }
     }
     Ok(compiled)

@@ -311,8 +311,9 @@ impl V2Intake {
         self.record(entry, completion, no_ack)
     }
 
-    /// Commits a processed message and says what to send: its own ACK (or the reason
-    /// there is none), or the first ACK when it turns out to be a retransmission.
+    /// Commits a processed message and says what to send: its own ACK (or, when the
+    /// completion has none, `no_ack` as the reason), or the first ACK when it turns out
+    /// to be a retransmission.
     pub(crate) fn record(
         &self,
         entry: NewLogEntry,
@@ -327,11 +328,11 @@ impl V2Intake {
             .record(&self.tenant, entry, completion, window_start)?
         {
             Recorded::Retransmission(first) => Ok(replayed(*first)),
-            Recorded::New { .. } => Ok(match (ack, no_ack) {
-                (Some(ack), None) => IntakeOutcome::Ack { log_id, ack },
-                (_, reason) => IntakeOutcome::NoAck {
+            Recorded::New { .. } => Ok(match ack {
+                Some(ack) => IntakeOutcome::Ack { log_id, ack },
+                None => IntakeOutcome::NoAck {
                     log_id,
-                    reason: reason.unwrap_or_else(|| "no ACK could be formed".into()),
+                    reason: no_ack.unwrap_or_else(|| "no ACK could be formed".into()),
                 },
             }),
         }

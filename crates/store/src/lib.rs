@@ -6,8 +6,8 @@
 //! `versions` implements writes (one transaction per version; on PostgreSQL first
 //! the single-statement optimistic path in `pg_write`), reads and
 //! history; `message_log` implements `gateway::v2_intake::MessageLog` (raw HL7 v2
-//! messages, retransmissions, ACKs sent; ids from `log_ids`, and on PostgreSQL the
-//! group commit of `log_committer`); `migrate` applies the SQL migrations embedded in the binary.
+//! messages, retransmissions, ACKs sent; ids from `log_ids`, group commit in
+//! `log_committer`, PostgreSQL batches in `log_batch`); `migrate` applies the SQL migrations embedded in the binary.
 //! [`Store`] implements `gateway::Storage`, the only interface the rest of
 //! the gateway sees. Timestamps are BIGINT microseconds and bodies TEXT in
 //! both dialects, so one set of queries serves both.
@@ -78,8 +78,9 @@ pub struct Store {
 
 /// Committer threads. One: the messages that arrive while a batch
 /// commits form the next batch, and bigger batches cost less per message. Measured
-/// with the MLLP benchmark on two busy cores: 1 thread 987–1,012 msg/s (database CPU
-/// 385–424 µs per message), 2 threads 906–919/s (521–554 µs), 4 threads 754/s (792 µs).
+/// with the MLLP benchmark (docs/benchmarks.md) on two busy cores: 1 thread
+/// 987–1,012 msg/s, 2 threads 906–919/s, 4 threads 754/s; with no other load:
+/// 1 thread 1,364–1,993/s, 2 threads 1,496–2,033/s, 3 threads 1,339–1,725/s.
 const LOG_COMMITTERS: usize = 1;
 
 impl Store {

@@ -35,9 +35,16 @@ pub(crate) struct Pending {
     pub entry: NewLogEntry,
     pub completion: Completion,
     pub window_start: Micros,
-    /// `(tenant, sender, control id)` joined; `None` for messages that are never
-    /// matched to earlier copies (replays, no control id).
+    /// [`lock_key`] of the message; `None` for messages that are never matched to
+    /// earlier copies (replays, no control id).
     pub lock_key: Option<String>,
+}
+
+/// The key that serialises copies of one message: tenant, sender and control id
+/// separated by a byte none of them contains in practice (unit separator), so `A|BC`
+/// and `AB|C` differ.
+pub(crate) fn lock_key(tenant: &str, sender: &str, control_id: &str) -> String {
+    format!("{tenant}\u{1f}{sender}\u{1f}{control_id}")
 }
 
 /// First key of the two-key advisory lock space ("v2", message log), apart from the
@@ -110,18 +117,12 @@ fn record_in_transaction(
     let decisions: Vec<Decision> = batch
         .iter()
         .map(|pending| {
-            let earlier = match &pending.lock_key {
-                Some(_) => state
-                    .earlier
-                    .get(&(
-                        pending.tenant.as_str(),
-                        pending.entry.sender.as_str(),
-                        pending.entry.control_id.as_str(),
-                    ))
-                    .map(Vec::as_slice)
-                    .unwrap_or_default(),
-                None => &[],
-            };
+            let earlier = pending
+                .lock_key
+                .as_ref()
+                .and_then(|key| state.earlier.get(key))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             decide(earlier, &pending.entry, pending.window_start)
         })
         .collect();
@@ -177,13 +178,13 @@ struct StateRow {
 type ResourceKey = (String, String, String);
 
 /// What step 2 read.
-struct State<'a> {
-    /// Earlier entries per (tenant, sender, control id), oldest first.
-    earlier: HashMap<(&'a str, &'a str, &'a str), Vec<Earlier>>,
+struct State {
+    /// Earlier entries per lock key ([`lock_key`]), oldest first.
+    earlier: HashMap<String, Vec<Earlier>>,
     pointers: HashMap<ResourceKey, CurrentState>,
 }
 
-fn read_state<'a>(conn: &mut PgConnection, batch: &[&'a Pending]) -> Result<State<'a>, TxError> {
+fn read_state(conn: &mut PgConnection, batch: &[&Pending]) -> Result<State, TxError> {
     let matched: Vec<&Pending> = batch
         .iter()
         .copied()
@@ -231,17 +232,7 @@ fn read_state<'a>(conn: &mut PgConnection, batch: &[&'a Pending]) -> Result<Stat
             state.pointers.insert((row.tenant, row.a, row.b), current);
             continue;
         }
-        // Keyed by the batch's own strings, so lookups need no allocation.
-        let Some(pending) = matched.iter().find(|p| {
-            p.tenant == row.tenant && p.entry.sender == row.a && p.entry.control_id == row.b
-        }) else {
-            continue;
-        };
-        let key = (
-            pending.tenant.as_str(),
-            pending.entry.sender.as_str(),
-            pending.entry.control_id.as_str(),
-        );
+        let key = lock_key(&row.tenant, &row.a, &row.b);
         state.earlier.entry(key).or_default().push(Earlier {
             seq: row.n,
             content_hash: row.hash.unwrap_or_default(),

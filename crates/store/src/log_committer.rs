@@ -26,7 +26,7 @@ use gateway::StorageError;
 
 use diesel::Connection;
 
-use crate::log_batch::{Answer, Pending};
+use crate::log_batch::{lock_key, Answer, Pending};
 use crate::message_log::{matches_earlier, record_sqlite, storage_error};
 use crate::pool::{PgPool, SqlitePool};
 use crate::versions::{retry_conflicts, TxError};
@@ -199,7 +199,8 @@ impl LogCommitter {
         completion: Completion,
         window_start: Micros,
     ) -> Result<Recorded, StorageError> {
-        let lock_key = matches_earlier(&entry).then(|| control_id_key(tenant, &entry));
+        let lock_key =
+            matches_earlier(&entry).then(|| lock_key(tenant, &entry.sender, &entry.control_id));
         let pending = Pending {
             tenant: tenant.to_owned(),
             entry,
@@ -234,12 +235,6 @@ impl Drop for LogCommitter {
             let _ = thread.join();
         }
     }
-}
-
-/// The lock key: the three parts separated by a byte that none of them contains in
-/// practice (unit separator), so `A|BC` and `AB|C` differ.
-fn control_id_key(tenant: &str, entry: &NewLogEntry) -> String {
-    format!("{tenant}\u{1f}{}\u{1f}{}", entry.sender, entry.control_id)
 }
 
 /// Records a batch and answers every job in it.

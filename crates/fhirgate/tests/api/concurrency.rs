@@ -1,30 +1,22 @@
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 
 use serde_json::json;
 
 use crate::on_both_backends;
-use crate::support::{get, put, send, Backend, TestServer};
+use crate::support::{all_at_once, get, put, send, Backend, TestServer};
 
 const WRITERS: usize = 20;
 
 /// WRITERS threads PUT `Patient/{id}` at the same instant; returns their statuses.
 fn race(url: &str, id: &'static str, if_match: Option<&'static str>) -> Vec<u16> {
-    let barrier = Arc::new(Barrier::new(WRITERS));
-    let writers: Vec<_> = (0..WRITERS)
-        .map(|n| {
-            let (url, barrier) = (url.to_owned(), barrier.clone());
-            std::thread::spawn(move || {
-                let body = json!({"resourceType": "Patient", "id": id, "name": [{"text": format!("writer {n}")}]});
-                let headers: Vec<(&str, &str)> = if_match.map(|tag| ("If-Match", tag)).into_iter().collect();
-                barrier.wait();
-                send("PUT", &url, &headers, Some(&body.to_string())).status
-            })
-        })
-        .collect();
-    writers
-        .into_iter()
-        .map(|w| w.join().expect("writer"))
-        .collect()
+    let url = url.to_owned();
+    all_at_once(WRITERS, move |n| {
+        let body =
+            json!({"resourceType": "Patient", "id": id, "name": [{"text": format!("writer {n}")}]});
+        let headers: Vec<(&str, &str)> =
+            if_match.map(|tag| ("If-Match", tag)).into_iter().collect();
+        send("PUT", &url, &headers, Some(&body.to_string())).status
+    })
 }
 
 fn concurrent_if_match_updates(backend: Backend) {

@@ -3,7 +3,7 @@
 //! messages share a transaction (group commit); these tests send them concurrently so
 //! batches really form, and check that each message still gets exactly its own answer.
 
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 
 use gateway::time::Micros;
 use gateway::v2_intake::{
@@ -14,7 +14,7 @@ use serde_json::json;
 use store::{DatabaseUrl, PoolOptions, Store};
 
 use crate::on_both_backends;
-use crate::support::{Backend, TestDatabase};
+use crate::support::{self, Backend, TestDatabase};
 
 /// A fresh database and a store on it; the URL opens more stores (other processes).
 fn open(backend: Backend) -> (TestDatabase, Arc<Store>, DatabaseUrl) {
@@ -137,26 +137,13 @@ fn a_refused_write_records_nothing(backend: Backend) {
 
 const SENDERS: usize = 24;
 
-/// Runs `job(n)` on SENDERS threads released at once.
+/// Runs `job(store, n)` on SENDERS threads released at once.
 fn all_at_once<T: Send + 'static>(
     store: &Arc<Store>,
     job: impl Fn(&Store, usize) -> T + Send + Sync + 'static,
 ) -> Vec<T> {
-    let barrier = Arc::new(Barrier::new(SENDERS));
-    let job = Arc::new(job);
-    let threads: Vec<_> = (0..SENDERS)
-        .map(|n| {
-            let (store, barrier, job) = (store.clone(), barrier.clone(), job.clone());
-            std::thread::spawn(move || {
-                barrier.wait();
-                job(&store, n)
-            })
-        })
-        .collect();
-    threads
-        .into_iter()
-        .map(|thread| thread.join().expect("sender thread"))
-        .collect()
+    let store = store.clone();
+    support::all_at_once(SENDERS, move |n| job(&store, n))
 }
 
 fn concurrent_messages_each_get_their_own_answer(backend: Backend) {

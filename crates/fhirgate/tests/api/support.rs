@@ -237,3 +237,26 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Runs `job(n)` for n in 0..threads, each on its own thread, all released at the same
+/// instant (a barrier), and returns the results in n order.
+pub fn all_at_once<T: Send + 'static>(
+    threads: usize,
+    job: impl Fn(usize) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(threads));
+    let job = std::sync::Arc::new(job);
+    let handles: Vec<_> = (0..threads)
+        .map(|n| {
+            let (barrier, job) = (barrier.clone(), job.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                job(n)
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|handle| handle.join().expect("racing thread"))
+        .collect()
+}

@@ -2,7 +2,7 @@
 //! `Store`s with their own pools stand for the two processes; every writer races
 //! every other through the optimistic single-statement path and its fallback.
 
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 
 use gateway::{HistoryQuery, HistoryScope, Precondition, Storage, StorageError};
 use gateway::{WriteMethod, WriteRequest};
@@ -10,7 +10,7 @@ use serde_json::json;
 use store::{DatabaseUrl, PoolOptions, Store};
 
 use crate::on_both_backends;
-use crate::support::{Backend, TestDatabase};
+use crate::support::{all_at_once, Backend, TestDatabase};
 
 const WRITERS_PER_STORE: usize = 10;
 
@@ -40,26 +40,12 @@ fn race(
     stores: [&Arc<Store>; 2],
     request: impl Fn(usize) -> WriteRequest + Send + Sync + 'static,
 ) -> Vec<Result<i64, StorageError>> {
-    let request = Arc::new(request);
-    let writers = 2 * WRITERS_PER_STORE;
-    let barrier = Arc::new(Barrier::new(writers));
-    let handles: Vec<_> = (0..writers)
-        .map(|writer| {
-            let store = Arc::clone(stores[writer % 2]);
-            let barrier = Arc::clone(&barrier);
-            let request = Arc::clone(&request);
-            std::thread::spawn(move || {
-                barrier.wait();
-                store
-                    .write("default", request(writer))
-                    .map(|outcome| outcome.stored.version)
-            })
-        })
-        .collect();
-    handles
-        .into_iter()
-        .map(|handle| handle.join().expect("writer thread"))
-        .collect()
+    let stores = [Arc::clone(stores[0]), Arc::clone(stores[1])];
+    all_at_once(2 * WRITERS_PER_STORE, move |writer| {
+        stores[writer % 2]
+            .write("default", request(writer))
+            .map(|outcome| outcome.stored.version)
+    })
 }
 
 fn versions_in_history(store: &Store, id: &str) -> Vec<i64> {

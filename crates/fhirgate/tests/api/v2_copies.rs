@@ -3,10 +3,8 @@
 //! two gateways sharing one database. Each copy is translated, then waits for the
 //! control id's lock in `record`, and finds the first one answered.
 
-use std::sync::{Arc, Barrier};
-
 use crate::on_both_backends;
-use crate::support::{get, profiles_dir, Backend, TestDatabase, TestServer};
+use crate::support::{all_at_once, get, profiles_dir, Backend, TestDatabase, TestServer};
 use crate::v2_intake::{adt_a08, field, log, send_mllp};
 
 const COPIES: usize = 20;
@@ -45,21 +43,14 @@ fn simultaneous_copies_are_applied_once(backend: Backend) {
     // Two gateways on one database stand for two processes.
     let cluster = Cluster::start(backend, 2);
     let message = adt_a08("SAME-MOMENT", "P1");
-    let barrier = Arc::new(Barrier::new(COPIES));
-    let senders: Vec<_> = (0..COPIES)
-        .map(|n| {
-            let addr = cluster.gateways[n % 2].1.clone();
-            let (message, barrier) = (message.clone(), barrier.clone());
-            std::thread::spawn(move || {
-                barrier.wait();
-                send_mllp(&addr, &[message]).remove(0)
-            })
-        })
+    let addrs: Vec<String> = cluster
+        .gateways
+        .iter()
+        .map(|(_, addr)| addr.clone())
         .collect();
-    let acks: Vec<String> = senders
-        .into_iter()
-        .map(|sender| sender.join().expect("sender"))
-        .collect();
+    let acks: Vec<String> = all_at_once(COPIES, move |n| {
+        send_mllp(&addrs[n % 2], std::slice::from_ref(&message)).remove(0)
+    });
     assert_eq!(field(&acks[0], "MSA", 2), "SAME-MOMENT", "{}", acks[0]);
     assert!(
         acks.iter().all(|ack| *ack == acks[0]),

@@ -231,13 +231,18 @@ impl V2ToFhir {
             )?;
             translated.push(finish(&kind, &id, body));
         }
+        // Built by moving each resource in: `json!` would deep-copy every interpolated
+        // Value through serialisation (once per entry, then once more for the Bundle).
         let entries: Vec<Json> = translated
             .into_iter()
             .map(|(kind, id, resource)| {
-                json!({
-                    "resource": resource,
-                    "request": { "method": "PUT", "url": format!("{kind}/{id}") }
-                })
+                let mut request = Map::with_capacity(2);
+                request.insert("method".into(), Json::String("PUT".into()));
+                request.insert("url".into(), Json::String(format!("{kind}/{id}")));
+                let mut entry = Map::with_capacity(2);
+                entry.insert("resource".into(), resource);
+                entry.insert("request".into(), Json::Object(request));
+                Json::Object(entry)
             })
             .collect();
         // A component read twice (a display and a fallback text) is reported once.
@@ -248,7 +253,11 @@ impl V2ToFhir {
             }
         }
         Ok(Translated {
-            bundle: json!({ "resourceType": "Bundle", "type": "transaction", "entry": entries }),
+            bundle: Json::Object(Map::from_iter([
+                ("resourceType".to_owned(), Json::String("Bundle".into())),
+                ("type".to_owned(), Json::String("transaction".into())),
+                ("entry".to_owned(), Json::Array(entries)),
+            ])),
             unmapped,
         })
     }

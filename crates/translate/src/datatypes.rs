@@ -102,9 +102,10 @@ pub(crate) fn convert(
         "XCN_REF" => plain(reference(ctx, at, value, argument)),
         "PARTICIPANT" => plain(participant(ctx, at, value, argument)),
         "LOCATION" => plain(location(ctx, at, value, argument)),
-        "LANGUAGE" => {
-            plain(codeable_concept(ctx, at, value, vocabulary).map(|cc| json!({ "language": cc })))
-        }
+        "LANGUAGE" => plain(
+            codeable_concept(ctx, at, value, vocabulary)
+                .and_then(|cc| object(vec![("language", Some(cc))])),
+        ),
         "REACTION" => plain(
             text_wrapper(ctx, at, value).map(|text| json!({ "manifestation": [{ "text": text }] })),
         ),
@@ -660,14 +661,15 @@ fn participant(
         "ADM" => "admitter",
         _ => "participation",
     };
-    Some(json!({
-        "type": [{"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-            "code": role,
-            "display": display
-        }]}],
-        "individual": individual
-    }))
+    let participation_type = json!([{"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+        "code": role,
+        "display": display
+    }]}]);
+    object(vec![
+        ("type", Some(participation_type)),
+        ("individual", Some(individual)),
+    ])
 }
 
 /// PL -> Encounter.location entry with a display-only Location reference: the location's
@@ -711,7 +713,13 @@ fn location(
             (!parts.is_empty()).then(|| Json::String(parts.join(", "))),
         ),
     ]);
-    Some(json!({ "location": reference, "status": status.unwrap_or("active") }))
+    object(vec![
+        ("location", reference),
+        (
+            "status",
+            Some(Json::String(status.unwrap_or("active").to_owned())),
+        ),
+    ])
 }
 
 /// `system|code` from the tables -> a CodeableConcept.

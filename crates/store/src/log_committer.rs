@@ -91,8 +91,15 @@ const MAX_BATCH: usize = 64;
 /// A message waiting to be recorded, and where its answer goes.
 struct Job {
     pending: Pending,
-    answer: SyncSender<Result<Recorded, StorageError>>,
+    answer: SyncSender<Answered>,
 }
+
+/// A job's answer, with its message handed back: the caller's thread built the
+/// message's many small allocations (the translated resources), and freeing them there
+/// instead of on the committer keeps the allocator's free lists thread-local (freeing
+/// across threads made allocation in the handlers miss the cache; about 10% of the
+/// server's CPU under MLLP load).
+type Answered = (Pending, Answer);
 
 #[derive(Default)]
 struct QueueState {
@@ -217,11 +224,15 @@ impl LogCommitter {
             state.waiting.push_back(Job { pending, answer });
         }
         self.queue.ready.notify_one();
-        answered.recv().unwrap_or_else(|_| {
-            Err(StorageError::Unavailable(
+        match answered.recv() {
+            Ok((pending, result)) => {
+                drop(pending);
+                result
+            }
+            Err(_) => Err(StorageError::Unavailable(
                 "the message log committer stopped before answering".into(),
-            ))
-        })
+            )),
+        }
     }
 }
 
@@ -248,7 +259,7 @@ fn commit(recorder: &dyn BatchRecorder, batch: Vec<Job>) {
             for (job, answer) in batch.into_iter().zip(answers) {
                 // A caller that gave up waiting is gone; its message is committed
                 // all the same and a retransmission will get its ACK.
-                let _ = job.answer.send(answer);
+                let _ = job.answer.send((job.pending, answer));
             }
         }
         Err(error) if batch.len() > 1 => {
@@ -263,7 +274,7 @@ fn commit(recorder: &dyn BatchRecorder, batch: Vec<Job>) {
         }
         Err(error) => {
             if let Some(job) = batch.into_iter().next() {
-                let _ = job.answer.send(Err(storage_error(error)));
+                let _ = job.answer.send((job.pending, Err(storage_error(error))));
             }
         }
     }

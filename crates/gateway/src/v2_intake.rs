@@ -537,10 +537,13 @@ pub(crate) fn first_line(input: &[u8]) -> &[u8] {
 
 /// Lowercase hex SHA-256.
 pub fn content_hash(raw: &[u8]) -> String {
-    Sha256::digest(raw)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    use std::fmt::Write;
+    let mut hex = String::with_capacity(64);
+    for byte in Sha256::digest(raw) {
+        // Writing to a String cannot fail.
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
 }
 
 /// MSH-10 of our ACKs: unique per log entry, so an ACK can be traced back to its row.

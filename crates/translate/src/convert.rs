@@ -213,11 +213,19 @@ fn is_only_delimiters(value: &Value<'_>) -> bool {
 
 /// Builds a JSON object from (name, value) pairs, skipping `None`.
 pub(crate) fn object(pairs: Vec<(&str, Option<Json>)>) -> Option<Json> {
-    let map: Map<String, Json> = pairs
-        .into_iter()
-        .filter_map(|(name, value)| value.map(|v| (name.to_owned(), v)))
-        .collect();
-    (!map.is_empty()).then_some(Json::Object(map))
+    // Sized up front: collecting a filtered iterator grew the map (and rehashed its
+    // index) member by member, a measurable share of translation under load.
+    let present = pairs.iter().filter(|(_, value)| value.is_some()).count();
+    if present == 0 {
+        return None;
+    }
+    let mut map = Map::with_capacity(present);
+    for (name, value) in pairs {
+        if let Some(value) = value {
+            map.insert(name.to_owned(), value);
+        }
+    }
+    Some(Json::Object(map))
 }
 
 pub(crate) fn string(text: Option<String>) -> Option<Json> {

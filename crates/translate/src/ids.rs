@@ -15,6 +15,8 @@
 //!
 //! Hashing keeps identifiers such as medical record numbers out of URLs and logs.
 
+use std::fmt::Write;
+
 use sha2::{Digest, Sha256};
 
 pub fn hashed_id(kind: &str, parts: &[&str]) -> String {
@@ -27,7 +29,8 @@ pub fn hashed_id(kind: &str, parts: &[&str]) -> String {
     let digest = hasher.finalize();
     let mut out = String::with_capacity(32);
     for byte in digest.iter().take(16) {
-        out.push_str(&format!("{byte:02x}"));
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{byte:02x}");
     }
     out
 }

@@ -12,8 +12,9 @@ for _ in $(seq 1 "$rounds"); do
     out=$(FHIRGATE_BIN="$(realpath "$binary")" "$here/mllp.sh" "${BACKEND:-postgres}" "$messages" 2>&1)
     rate=$(grep -o '= [0-9]* msg/s' <<<"$out" | tr -dc '0-9')
     p50=$(grep -o 'p50 [0-9.]*' <<<"$out" | cut -d' ' -f2)
+    p99=$(grep -o 'p99 [0-9.]*' <<<"$out" | cut -d' ' -f2)
     cpu=$(grep -o 'server [0-9]* us, database [0-9]* us' <<<"$out" || true)
     codes=$(grep -o 'ACK codes: .*' <<<"$out" || echo "no summary: $out")
-    echo "$(date +%H:%M:%S) $binary ${rate:-?} msg/s p50 ${p50:0:5} ms, CPU per message $cpu, $codes"
+    echo "$(date +%H:%M:%S) $binary ${rate:-?} msg/s p50 ${p50:0:5} ms, p99 ${p99:0:5} ms, CPU per message $cpu, $codes"
   done
 done

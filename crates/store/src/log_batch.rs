@@ -25,7 +25,9 @@ use gateway::time::Micros;
 use gateway::v2_intake::{Completion, NewLogEntry, Recorded};
 use gateway::{StorageError, WriteMethod, WriteRequest};
 
-use crate::log_batch_sql::{LogColumns, ReadState, VersionColumns, WriteAll};
+use crate::log_batch_sql::{
+    LogColumns, ReadState, VersionColumns, WriteAll, BATCH_PLANNER_SETTINGS,
+};
 use crate::message_log::{count_retransmissions_pg, decide, new_row, Decision, Earlier, NewRow};
 use crate::versions::{plan_write, CurrentState, TxError};
 
@@ -90,8 +92,10 @@ fn begin_and_lock(batch: &[&Pending]) -> String {
     // The batch's statements are prepared (`log_batch_sql`), but PostgreSQL keeps
     // re-planning a prepared statement whose custom plans look cheaper than its generic
     // one, which unnest over array parameters always does; the generic plan (index
-    // lookups per array element) is the right one at any batch size.
-    let mut sql = String::from("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan");
+    // lookups per array element) is the right one at any batch size. Sequential scans
+    // are off for the batch: every lookup in it is by key, and a generic plan made on a
+    // new, empty table otherwise scans the whole table for every batch (see READ_STATE).
+    let mut sql = format!("BEGIN; {BATCH_PLANNER_SETTINGS}");
     for key in keys {
         sql.push_str(&format!(
             "; SELECT pg_advisory_xact_lock({CONTROL_ID_LOCK_CLASS}, {key})"

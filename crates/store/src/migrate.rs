@@ -6,7 +6,7 @@ use gateway::StorageError;
 
 use crate::pool::{checkout, Pools};
 
-const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub(crate) const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub(crate) const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// Arbitrary constant key: several gateway processes starting at once on one

@@ -4,10 +4,15 @@
 //!
 //! ```text
 //! cargo run --release -p mllp --example mllp_load -- --addr 127.0.0.1:2575 \
-//!     [--connections 8] [--messages 1000] [--file message.hl7] [--tls-ca ca.pem]
+//!     [--connections 8] [--messages 1000] [--patients N] [--file message.hl7] [--tls-ca ca.pem]
 //! ```
-//! Without `--file` it sends a generated ADT^A08. Each message gets a unique MSH-10
-//! (`L<connection>-<n>`), so ACK correlation is exercised too. The summary counts the
+//! Every run tags its control ids with its start time, so a run never resends (as a
+//! retransmission, answered from the log) a message of an earlier run against the same
+//! server, such as a warm-up's.
+//! Without `--file` it sends a generated ADT^A08: about a new patient each, or with
+//! `--patients N` about one of N patients in turn (after the first N messages every one
+//! updates a patient the gateway already holds, as a real A08 stream does). Each message gets a unique MSH-10
+//! (`L<run>-<connection>-<n>`), so ACK correlation is exercised too. The summary counts the
 //! ACK codes (MSA-1): a fast stream of AR is not a throughput figure.
 
 #[path = "../tests/common/hl7.rs"]
@@ -25,6 +30,9 @@ struct Args {
     messages: usize,
     file: Option<PathBuf>,
     tls_ca: Option<PathBuf>,
+    patients: Option<usize>,
+    /// Six hex digits of the start time in milliseconds: unique to this run.
+    run_tag: String,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -34,6 +42,8 @@ fn parse_args() -> Result<Args, String> {
         messages: 1000,
         file: None,
         tls_ca: None,
+        patients: None,
+        run_tag: run_tag(),
     };
     let mut raw = std::env::args().skip(1);
     while let Some(flag) = raw.next() {
@@ -45,10 +55,18 @@ fn parse_args() -> Result<Args, String> {
             "--messages" => args.messages = number()?.max(1),
             "--file" => args.file = Some(PathBuf::from(&value)),
             "--tls-ca" => args.tls_ca = Some(PathBuf::from(&value)),
+            "--patients" => args.patients = Some(number()?.max(1)),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
     Ok(args)
+}
+
+fn run_tag() -> String {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis());
+    format!("{:06x}", millis & 0xFF_FFFF)
 }
 
 /// The file's message with its MSH-10 replaced, segments ending in CR.
@@ -76,10 +94,16 @@ async fn run_connection(
     let mut client = MllpClient::connect(args.addr.as_str(), options).await?;
     let mut latencies = Vec::with_capacity(args.messages);
     for n in 0..args.messages {
-        let control_id = format!("L{index}-{n}");
-        let message = match template.as_deref() {
-            Some(template) => with_control_id(template, &control_id),
-            None => hl7::adt_a08(&control_id),
+        let control_id = format!("L{}-{index}-{n}", args.run_tag);
+        let message = match (template.as_deref(), args.patients) {
+            (Some(template), _) => with_control_id(template, &control_id),
+            (None, Some(patients)) => {
+                // Connections interleave over the same patients, so some messages
+                // of one batch update the same Patient.
+                let patient = (n * args.connections + index) % patients;
+                hl7::adt_a08_for(&control_id, &format!("MRN{patient}"))
+            }
+            (None, None) => hl7::adt_a08(&control_id),
         };
         let sent = Instant::now();
         let ack = client.send(&message).await?;

@@ -3,12 +3,17 @@
 //! Shared by several targets that each use only part of it, hence the allow.
 #![allow(dead_code)]
 
-/// An ADT^A08 (update patient information) with the given MSH-10.
+/// An ADT^A08 (update patient information) with the given MSH-10, for a patient of its own.
 pub fn adt_a08(control_id: &str) -> Vec<u8> {
+    adt_a08_for(control_id, &format!("MRN{control_id}"))
+}
+
+/// An ADT^A08 with the given MSH-10 about the patient with medical record number `mrn`.
+pub fn adt_a08_for(control_id: &str, mrn: &str) -> Vec<u8> {
     format!(
         "MSH|^~\\&|LOADGEN|HOSP|FHIRGATE|HOSP|20240101120000||ADT^A08^ADT_A01|{control_id}|P|2.5.1\r\
          EVN|A08|20240101120000\r\
-         PID|1||MRN{control_id}^^^HOSP^MR||DOE^JANE^Q||19800101|F|||1 MAIN ST^^SPRINGFIELD^IL^62701^USA||(217)555-0100\r\
+         PID|1||{mrn}^^^HOSP^MR||DOE^JANE^Q||19800101|F|||1 MAIN ST^^SPRINGFIELD^IL^62701^USA||(217)555-0100\r\
          PV1|1|I|WARD1^101^A^HOSP||||1234^SMITH^JOHN^^^DR|||MED||||1|||1234^SMITH^JOHN^^^DR|IN||||||||||||||||||||||||||20240101080000\r"
     )
     .into_bytes()

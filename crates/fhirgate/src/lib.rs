@@ -62,7 +62,8 @@ impl Application {
         let translator = v2_translation::V2ToFhirTranslator::new()
             .context("cannot load the v2 -> FHIR mapping tables")?;
         let mut intake = V2Intake::new(store.clone(), settings.retransmission_window)
-            .with_translator(Arc::new(translator));
+            .with_translator(Arc::new(translator))
+            .with_sender_charsets(settings.sender_charsets.clone());
         if settings.validate_on_write {
             intake = intake.with_validator(validator.clone());
         }
@@ -117,6 +118,7 @@ impl Application {
         tracing::info!(
             http = %format!("http://{http_addr}/fhir"),
             mllp = %mllp.local_addr,
+            mllp_tls = settings.mllp_server.tls.is_some(),
             database = url.backend_name(),
             "fhirgate listening"
         );

@@ -79,6 +79,28 @@ pub struct MllpFile {
     pub max_frame_size: Option<usize>,
     /// How long a started frame may stall before its connection is closed.
     pub read_timeout_seconds: Option<u64>,
+    /// How long a connection may sit between messages before it is closed.
+    pub idle_timeout_seconds: Option<u64>,
+    /// Connections served at once; more are accepted and closed at once.
+    pub max_connections: Option<usize>,
+    /// TLS on the MLLP listener (mutual TLS when `client_ca` is set).
+    pub tls: Option<MllpTlsFile>,
+    /// Sender (`MSH-3^MSH-4` as the message log shows it, or MSH-3 alone) -> HL7 table
+    /// 0211 character set used instead of its MSH-18. Also applies to `POST /hl7v2`.
+    #[serde(default)]
+    pub sender_charsets: std::collections::HashMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MllpTlsFile {
+    /// PEM: the server certificate, then its intermediates.
+    pub certificate_chain: PathBuf,
+    /// PEM private key of that certificate.
+    pub private_key: PathBuf,
+    /// PEM CA certificates a client's certificate must chain to; without it, clients
+    /// are not asked for one.
+    pub client_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -107,8 +129,10 @@ pub struct Settings {
     pub body_limit: usize,
     pub mllp_addr: String,
     pub retransmission_window: std::time::Duration,
-    /// Frame limit and timeouts of the MLLP listener.
+    /// Frame limit, timeouts, connection cap and TLS of the MLLP listener.
     pub mllp_server: mllp::ServerConfig,
+    /// Per-sender overrides of MSH-18 (see [`MllpFile::sender_charsets`]).
+    pub sender_charsets: std::collections::HashMap<String, hl7v2::Charset>,
     pub profiles: PathBuf,
     pub allow_update_create: bool,
     pub validate_on_write: bool,
@@ -122,15 +146,8 @@ impl Settings {
             Some(path) => read_file(path)?,
             None => FileSettings::default(),
         };
-        let defaults = mllp::ServerConfig::default();
-        let mllp_server = mllp::ServerConfig {
-            max_frame_size: file.mllp.max_frame_size.unwrap_or(defaults.max_frame_size),
-            read_timeout: file
-                .mllp
-                .read_timeout_seconds
-                .map_or(defaults.read_timeout, std::time::Duration::from_secs),
-            ..defaults
-        };
+        let mllp_server = mllp_server_config(&file.mllp);
+        let sender_charsets = sender_charsets(&file.mllp.sender_charsets)?;
         let log_format = args
             .log_format
             .clone()
@@ -167,6 +184,7 @@ impl Settings {
                 std::time::Duration::from_secs,
             ),
             mllp_server,
+            sender_charsets,
             profiles: args
                 .profiles
                 .clone()
@@ -190,6 +208,7 @@ impl Settings {
             mllp_addr: "127.0.0.1:0".into(),
             retransmission_window: DEFAULT_RETRANSMISSION_WINDOW,
             mllp_server: mllp::ServerConfig::default(),
+            sender_charsets: std::collections::HashMap::new(),
             profiles: DEFAULT_PROFILES.into(),
             allow_update_create: true,
             validate_on_write: true,
@@ -197,6 +216,43 @@ impl Settings {
             log_json: false,
         }
     }
+}
+
+fn mllp_server_config(file: &MllpFile) -> mllp::ServerConfig {
+    let defaults = mllp::ServerConfig::default();
+    let seconds = std::time::Duration::from_secs;
+    mllp::ServerConfig {
+        max_frame_size: file.max_frame_size.unwrap_or(defaults.max_frame_size),
+        read_timeout: file
+            .read_timeout_seconds
+            .map_or(defaults.read_timeout, seconds),
+        idle_timeout: file
+            .idle_timeout_seconds
+            .map_or(defaults.idle_timeout, seconds),
+        max_connections: file.max_connections.unwrap_or(defaults.max_connections),
+        tls: file.tls.as_ref().map(|tls| mllp::ServerTlsConfig {
+            cert_chain_pem: tls.certificate_chain.clone(),
+            private_key_pem: tls.private_key.clone(),
+            client_ca_pem: tls.client_ca.clone(),
+        }),
+        ..defaults
+    }
+}
+
+/// A charset name that HL7 table 0211 does not know (or that fhirgate cannot decode) stops
+/// the start: a typo here would otherwise garble that sender's text without a word.
+fn sender_charsets(
+    names: &std::collections::HashMap<String, String>,
+) -> anyhow::Result<std::collections::HashMap<String, hl7v2::Charset>> {
+    names
+        .iter()
+        .map(|(sender, name)| {
+            let charset = hl7v2::Charset::from_hl7_name(name).map_err(|error| {
+                anyhow::anyhow!("[mllp.sender_charsets] \"{sender}\" = \"{name}\": {error}")
+            })?;
+            Ok((sender.clone(), charset))
+        })
+        .collect()
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -254,6 +310,36 @@ mod tests {
         assert_eq!(settings.mllp_addr, "0.0.0.0:2575");
         assert!(settings.database_url.starts_with("postgres://"));
         assert!(settings.log_json);
+    }
+
+    #[test]
+    fn mllp_tls_limits_and_sender_charsets_are_read() {
+        let file: FileSettings = toml::from_str(
+            "[mllp]\nmax_connections = 12\nidle_timeout_seconds = 5\n\
+             [mllp.tls]\ncertificate_chain = \"s.crt\"\nprivate_key = \"s.key\"\nclient_ca = \"ca.crt\"\n\
+             [mllp.sender_charsets]\n\"LAB^HOSP\" = \"8859/1\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let server = mllp_server_config(&file.mllp);
+        assert_eq!(server.max_connections, 12);
+        assert_eq!(server.idle_timeout, std::time::Duration::from_secs(5));
+        let tls = server.tls.unwrap_or_else(|| panic!("TLS configured"));
+        assert_eq!(tls.client_ca_pem, Some(PathBuf::from("ca.crt")));
+        let charsets =
+            sender_charsets(&file.mllp.sender_charsets).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(charsets.get("LAB^HOSP"), Some(&hl7v2::Charset::LATIN1));
+    }
+
+    #[test]
+    fn an_unknown_sender_charset_stops_the_start() {
+        let names =
+            std::collections::HashMap::from([("LAB^HOSP".to_owned(), "LATIN-1".to_owned())]);
+        let error = sender_charsets(&names).err().map(|e| e.to_string());
+        let error = error.unwrap_or_else(|| panic!("LATIN-1 is not a table 0211 name"));
+        assert!(
+            error.contains("LAB^HOSP") && error.contains("LATIN-1"),
+            "{error}"
+        );
     }
 
     #[test]

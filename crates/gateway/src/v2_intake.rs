@@ -16,12 +16,13 @@
 //! answers it; one that never reached that commit was never acknowledged, so its sender
 //! still has it and sends it again (promise 1).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hl7v2::{
-    build_ack, build_ack_for_parse_error, AckCode, AckIssue, AckRequest, ErrorCode, Message,
-    ParseOptions, Severity,
+    build_ack, build_ack_for_parse_error, AckCode, AckIssue, AckRequest, Charset, ErrorCode,
+    Message, ParseError, ParseOptions, Severity,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -200,6 +201,8 @@ pub struct V2Intake {
     validator: Option<Arc<dyn ResourceValidator>>,
     tenant: String,
     window: Duration,
+    /// Character sets that override MSH-18 for senders known to mislabel their messages.
+    sender_charsets: Arc<HashMap<String, Charset>>,
 }
 
 impl V2Intake {
@@ -210,7 +213,16 @@ impl V2Intake {
             validator: None,
             tenant: crate::use_cases::DEFAULT_TENANT.to_owned(),
             window,
+            sender_charsets: Arc::default(),
         }
+    }
+
+    /// Decodes the messages of these senders in the given character set whatever their
+    /// MSH-18 says. A key is a sender as the message log shows it (`MSH-3^MSH-4`, raw) or
+    /// MSH-3's first component alone; the full form wins.
+    pub fn with_sender_charsets(mut self, charsets: HashMap<String, Charset>) -> Self {
+        self.sender_charsets = Arc::new(charsets);
+        self
     }
 
     pub fn with_translator(mut self, translator: Arc<dyn V2Translator>) -> Self {
@@ -250,7 +262,7 @@ impl V2Intake {
 
     fn run(&self, raw: &[u8], replay_of: Option<i64>) -> Result<IntakeOutcome, GatewayError> {
         let received_at = Micros::now();
-        let parsed = Message::parse(raw, &ParseOptions::default());
+        let parsed = self.parse(raw);
         let header = match &parsed {
             Ok(message) => Some(header_fields(message)),
             // The MSH line alone may still parse and name the sender and control id.
@@ -309,6 +321,36 @@ impl V2Intake {
             },
         };
         self.record(entry, completion, no_ack)
+    }
+
+    /// Parses with the character set MSH-18 declares, or the one configured for its sender.
+    fn parse<'a>(&self, raw: &'a [u8]) -> Result<Message<'a>, ParseError> {
+        if self.sender_charsets.is_empty() {
+            return Message::parse(raw, &ParseOptions::default());
+        }
+        // The sender is read from the MSH line under a stand-in charset, so that an MSH-18
+        // naming a set that does not exist cannot hide who sent it (values stay bytes here).
+        let header_only = ParseOptions {
+            charset_override: Some(Charset::LATIN1),
+            ..ParseOptions::default()
+        };
+        let configured = Message::parse(first_line(raw), &header_only)
+            .ok()
+            .and_then(|msh| self.configured_charset(&msh));
+        let options = ParseOptions {
+            charset_override: configured,
+            ..ParseOptions::default()
+        };
+        Message::parse(raw, &options)
+    }
+
+    fn configured_charset(&self, msh: &Message<'_>) -> Option<Charset> {
+        let (sender, _, _) = header_fields(msh);
+        let application = text_of(msh, "MSH-3.1");
+        self.sender_charsets
+            .get(&sender)
+            .or_else(|| self.sender_charsets.get(&application))
+            .copied()
     }
 
     /// Commits a processed message and says what to send: its own ACK (or, when the

@@ -18,4 +18,5 @@ mod v2_bad_input;
 mod v2_copies;
 mod v2_intake;
 mod v2_kill;
+mod v2_settings;
 mod validation;

@@ -244,7 +244,7 @@ fn replay_reruns_a_logged_message(backend: Backend) {
 }
 
 /// The Patient id the translator gives the message's PID-3.
-fn patient_id(message: &str) -> String {
+pub fn patient_id(message: &str) -> String {
     let translator = translate::V2ToFhir::new().expect("tables");
     let parsed =
         hl7v2::Message::parse(message.as_bytes(), &hl7v2::ParseOptions::default()).expect("parses");

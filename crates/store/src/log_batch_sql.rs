@@ -220,11 +220,8 @@ mod tests {
         assert_eq!(WRITE_ALL.matches('?').count(), 29);
     }
 
-    /// A new deployment plans the batch read on empty, never-analysed tables and keeps
-    /// that generic plan: it must look every key up by index rather than scan the log's
-    /// retention window (or the pointer table) for every batch.
-    #[test]
-    fn the_generic_read_plan_on_empty_tables_looks_keys_up_by_index() {
+    /// The generic plan PostgreSQL makes for [`READ_STATE`] on a freshly migrated schema.
+    fn explain_read_state(url: &str) -> Vec<String> {
         use diesel::connection::SimpleConnection;
         use diesel_migrations::MigrationHarness;
         #[derive(QueryableByName)]
@@ -232,35 +229,41 @@ mod tests {
             #[diesel(column_name = "QUERY PLAN", sql_type = Text)]
             line: String,
         }
+        let mut conn = PgConnection::establish(url)
+            .unwrap_or_else(|error| panic!("connect to {url}: {error}"));
+        conn.run_pending_migrations(crate::migrate::POSTGRES)
+            .unwrap_or_else(|error| panic!("migrations: {error}"));
+        let mut numbered = String::new();
+        for (n, piece) in READ_STATE.split('?').enumerate() {
+            if n > 0 {
+                numbered.push_str(&format!("${n}"));
+            }
+            numbered.push_str(piece);
+        }
+        conn.batch_execute(&format!(
+            "BEGIN; {BATCH_PLANNER_SETTINGS}; PREPARE read_state AS {numbered}"
+        ))
+        .unwrap_or_else(|error| panic!("prepare: {error}"));
+        let plan: Vec<PlanLine> = diesel::sql_query(
+            "EXPLAIN EXECUTE read_state('{default}', '{Patient}', '{p1}', \
+             '{default}', '{LAB^HOSP}', '{C1}', 0)",
+        )
+        .load(&mut conn)
+        .unwrap_or_else(|error| panic!("explain: {error}"));
+        plan.into_iter().map(|row| row.line).collect::<Vec<_>>()
+    }
+
+    /// A new deployment plans the batch read on empty, never-analysed tables and keeps
+    /// that generic plan: it must look every key up by index rather than scan the log's
+    /// retention window (or the pointer table) for every batch.
+    #[test]
+    fn the_generic_read_plan_on_empty_tables_looks_keys_up_by_index() {
         let admin_url = std::env::var("FHIRGATE_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into());
         let schema = format!("t_plan_{}", std::process::id());
         let url = crate::admin::create_postgres_schema(&admin_url, &schema)
             .unwrap_or_else(|error| panic!("PostgreSQL at {admin_url} is needed: {error}"));
-        let plan = (|| {
-            let mut conn = PgConnection::establish(&url)
-                .unwrap_or_else(|error| panic!("connect to {url}: {error}"));
-            conn.run_pending_migrations(crate::migrate::POSTGRES)
-                .unwrap_or_else(|error| panic!("migrations: {error}"));
-            let mut numbered = String::new();
-            for (n, piece) in READ_STATE.split('?').enumerate() {
-                if n > 0 {
-                    numbered.push_str(&format!("${n}"));
-                }
-                numbered.push_str(piece);
-            }
-            conn.batch_execute(&format!(
-                "BEGIN; {BATCH_PLANNER_SETTINGS}; PREPARE read_state AS {numbered}"
-            ))
-            .unwrap_or_else(|error| panic!("prepare: {error}"));
-            let plan: Vec<PlanLine> = diesel::sql_query(
-                "EXPLAIN EXECUTE read_state('{default}', '{Patient}', '{p1}', \
-                 '{default}', '{LAB^HOSP}', '{C1}', 0)",
-            )
-            .load(&mut conn)
-            .unwrap_or_else(|error| panic!("explain: {error}"));
-            plan.into_iter().map(|row| row.line).collect::<Vec<_>>()
-        })();
+        let plan = explain_read_state(&url);
         let _ = crate::admin::drop_postgres_schema(&admin_url, &schema);
         let text = plan.join("\n");
         assert!(!text.contains("Seq Scan"), "{text}");

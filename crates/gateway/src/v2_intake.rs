@@ -140,7 +140,12 @@ pub struct LogQuery {
     pub sender: Option<String>,
     /// Matches MSH-9 exactly or its leading components (`ADT` or `ADT^A08`).
     pub message_type: Option<String>,
+    /// MSH-10 exactly: the message a sender asks about.
+    pub control_id: Option<String>,
+    /// Received at or after this instant.
     pub since: Option<Micros>,
+    /// Received strictly before this instant.
+    pub before: Option<Micros>,
     pub count: u32,
 }
 

@@ -137,14 +137,11 @@ fn log_query(request: &HttpRequest, state: &AppState) -> ApiResult<LogQuery> {
             }
             "sender" => query.sender = Some(value),
             "type" => query.message_type = Some(value),
-            "since" => {
-                let (low, _) = parse_datetime_range(&value).ok_or_else(|| {
-                    invalid_parameter(format!(
-                        "since='{value}' is not a date or instant (e.g. 2024-01-31T12:00:00Z)"
-                    ))
-                })?;
-                query.since = Some(low);
-            }
+            "control_id" => query.control_id = Some(value),
+            // Both bounds take the start of what the value names: `since=2026-12-07` is
+            // from that day's first instant, `before=2026-12-08` up to the next day's.
+            "since" => query.since = Some(instant_parameter("since", &value)?),
+            "before" => query.before = Some(instant_parameter("before", &value)?),
             "_count" => {
                 let count: u32 = value.parse().map_err(|_| {
                     invalid_parameter(format!("_count='{value}' is not a non-negative integer"))
@@ -153,12 +150,21 @@ fn log_query(request: &HttpRequest, state: &AppState) -> ApiResult<LogQuery> {
             }
             other => {
                 return Err(invalid_parameter(format!(
-                    "unknown parameter '{other}'; use status, sender, type, since or _count"
+                    "unknown parameter '{other}'; use status, sender, type, control_id, since, before or _count"
                 )))
             }
         }
     }
     Ok(query)
+}
+
+fn instant_parameter(name: &str, value: &str) -> ApiResult<Micros> {
+    let (low, _) = parse_datetime_range(value).ok_or_else(|| {
+        invalid_parameter(format!(
+            "{name}='{value}' is not a date or instant (e.g. 2024-01-31T12:00:00Z)"
+        ))
+    })?;
+    Ok(low)
 }
 
 fn log_id(path: &str) -> ApiResult<i64> {

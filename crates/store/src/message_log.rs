@@ -354,8 +354,14 @@ impl MessageLog for crate::Store {
                         .or(message_log::message_type.like(prefix).escape('\\')),
                 );
             }
+            if let Some(control_id) = &query.control_id {
+                select = select.filter(message_log::control_id.eq(control_id.clone()));
+            }
             if let Some(since) = query.since {
                 select = select.filter(message_log::received_at.ge(since.0));
+            }
+            if let Some(before) = query.before {
+                select = select.filter(message_log::received_at.lt(before.0));
             }
             select
                 .order(message_log::seq.desc())

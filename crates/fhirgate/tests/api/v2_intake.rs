@@ -212,6 +212,14 @@ fn log_search_by_status_sender_and_type(backend: Backend) {
     assert_eq!(by_type[0]["control_id"], "R1");
     assert_eq!(log(&server, "?type=ADT%5EA08").len(), 2);
     assert_eq!(log(&server, "?since=2000-01-01").len(), 3);
+    assert_eq!(log(&server, "?since=2999-01-01").len(), 0);
+    assert_eq!(log(&server, "?before=2999-01-01").len(), 3);
+    assert_eq!(log(&server, "?before=2000-01-01").len(), 0);
+    let by_control_id = log(&server, "?control_id=O1");
+    assert_eq!(by_control_id.len(), 1);
+    assert_eq!(by_control_id[0]["sender"], "PHARM^WEST");
+    let bad_time = get(&format!("{}/hl7v2/messages?before=yesterday", server.root));
+    bad_time.assert_outcome(400, "invalid");
     assert_eq!(log(&server, "?_count=1").len(), 1);
     let bad = get(&format!("{}/hl7v2/messages?status=lost", server.root));
     bad.assert_outcome(400, "invalid");

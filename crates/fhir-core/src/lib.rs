@@ -6,6 +6,7 @@
 
 pub mod decimal;
 pub mod id;
+pub mod json;
 pub mod operation_outcome;
 pub mod resource_types;
 pub mod subsetting;

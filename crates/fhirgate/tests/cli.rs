@@ -119,6 +119,15 @@ fn validate_prints_outcomes_and_exits_1_on_errors() {
         outcomes[2]["issue"][0]["expression"][0],
         "Patient.birthDate"
     );
+    let twice = fhirgate(
+        &["validate"],
+        br#"{"resourceType":"Patient","gender":"male","gender":"female"}"#,
+    );
+    assert_eq!(twice.status.code(), Some(1));
+    let outcome: serde_json::Value =
+        serde_json::from_str(stdout(&twice).trim()).expect("an OperationOutcome");
+    assert_eq!(outcome["issue"][0]["expression"][0], "Patient.gender");
+    assert!(stdout(&twice).contains("'gender' appears twice"));
     let garbage = fhirgate(&["validate"], b"not json at all");
     assert_eq!(garbage.status.code(), Some(1));
     assert!(stdout(&garbage).contains("not valid JSON"));

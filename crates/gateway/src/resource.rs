@@ -1,10 +1,13 @@
 //! Checks every incoming body passes before validation proper, and the server-owned
 //! fields (`id`, `meta.versionId`, `meta.lastUpdated`) the store writes into it.
 //!
-//! Bodies are parsed with serde_json's `preserve_order` and `arbitrary_precision`
-//! features, so re-serialising keeps element order and every decimal's digits.
+//! Bodies are read by `fhir_core::json`, which refuses duplicate keys and keeps
+//! every number's text as sent, into serde_json values (`preserve_order`,
+//! `arbitrary_precision`), so re-serialising keeps element order and every
+//! decimal exactly as the client wrote it.
 
 use fhir_core::id::LogicalId;
+use fhir_core::json::JsonErrorKind;
 use fhir_core::resource_types::is_resource_type;
 use serde_json::{Map, Value};
 
@@ -19,15 +22,12 @@ pub fn parse_resource(body: &[u8]) -> Result<Value, GatewayError> {
             None,
         ));
     }
-    let value: Value = serde_json::from_slice(body).map_err(|error| {
-        GatewayError::invalid_body(
-            format!(
-                "the body is not valid JSON: {error} (line {}, column {})",
-                error.line(),
-                error.column()
-            ),
-            None,
-        )
+    let value: Value = fhir_core::json::parse(body).map_err(|error| {
+        let message = match error.kind {
+            JsonErrorKind::DuplicateKey => format!("the body is not valid FHIR JSON: {error}"),
+            _ => format!("the body is not valid JSON: {error}"),
+        };
+        GatewayError::invalid_body(message, error.path.as_deref())
     })?;
     let Some(object) = value.as_object() else {
         return Err(GatewayError::invalid_body(
@@ -207,6 +207,37 @@ mod tests {
         }
         let error = parse_resource(br#"{"resourceType":"Patientx"}"#).err();
         assert!(error.is_some_and(|e| e.to_string().contains("Patientx")));
+    }
+
+    #[test]
+    fn refuses_duplicate_keys_naming_the_element() {
+        let error =
+            parse_resource(br#"{"resourceType":"Patient","gender":"male","gender":"female"}"#)
+                .err();
+        match error {
+            Some(GatewayError::InvalidBody {
+                diagnostics,
+                expression,
+            }) => {
+                assert!(
+                    diagnostics.contains("'gender' appears twice"),
+                    "{diagnostics}"
+                );
+                assert_eq!(expression.as_deref(), Some("Patient.gender"));
+            }
+            other => panic!("expected an invalid body, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn finalize_keeps_number_text_exactly_as_sent() {
+        let resource = parse_resource(
+            br#"{"resourceType":"Observation","valueQuantity":{"value":1E2},"component":[{"valueQuantity":{"value":-2.50e-3}}]}"#,
+        )
+        .unwrap_or_default();
+        let text = finalize_body(&resource, "n", 1, Micros(0));
+        assert!(text.contains(r#""value":1E2"#), "{text}");
+        assert!(text.contains(r#""value":-2.50e-3"#), "{text}");
     }
 
     #[test]

@@ -158,13 +158,16 @@ fn history_bundle(
         .iter()
         .map(|version| history_entry(&base, version))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(json!({
+    let mut bundle = json!({
         "resourceType": "Bundle",
         "type": "history",
         "meta": {"lastUpdated": Micros::now().to_instant()},
         "link": links,
-        "entry": entries,
-    }))
+    });
+    // Moved in, not through json!: its serialiser would rewrite number text
+    // (`1E2` as `1e+2`) and deep-copy every resource.
+    bundle["entry"] = Value::Array(entries);
+    Ok(bundle)
 }
 
 fn history_entry(base: &str, version: &StoredVersion) -> ApiResult<Value> {
@@ -194,7 +197,7 @@ fn history_entry(base: &str, version: &StoredVersion) -> ApiResult<Value> {
         },
     });
     if let Some(body) = &version.body {
-        let resource: Value = serde_json::from_str(body).map_err(|error| {
+        let resource: Value = fhir_core::json::parse_str(body).map_err(|error| {
             ApiError(gateway::GatewayError::Internal(format!(
                 "stored {}/{} version {} is not JSON: {error}",
                 version.resource_type, version.id, version.version

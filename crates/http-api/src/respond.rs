@@ -51,7 +51,7 @@ pub fn stored_body(
     if !format.pretty && transform.is_none() {
         return Ok(text.to_owned());
     }
-    let mut value: Value = serde_json::from_str(text).map_err(|error| {
+    let mut value: Value = fhir_core::json::parse_str(text).map_err(|error| {
         ApiError(GatewayError::Internal(format!(
             "stored body is not JSON: {error}"
         )))

@@ -131,7 +131,8 @@ async fn validate(
             (None, Some(resource_type), Some(id)) => {
                 let stored = gateway.read(resource_type, id)?;
                 let text = stored.body.unwrap_or_default();
-                serde_json::from_str(&text).map_err(|e| GatewayError::Internal(e.to_string()))?
+                fhir_core::json::parse_str(&text)
+                    .map_err(|e| GatewayError::Internal(e.to_string()))?
             }
             (None, _, _) => {
                 return Err(GatewayError::invalid_body(

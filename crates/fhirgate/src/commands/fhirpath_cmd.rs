@@ -43,8 +43,8 @@ pub fn run(
     input
         .read_to_string(&mut text)
         .context("cannot read input")?;
-    let resource: serde_json::Value =
-        serde_json::from_str(&text).context("the input is neither a JSON resource nor NDJSON")?;
+    let resource = fhir_core::json::parse_str(&text)
+        .context("the input is neither a JSON resource nor NDJSON")?;
     match expression.evaluate(&context, &resource) {
         Ok(result) => {
             writeln!(out, "{}", fhirpath::to_json_output(&result))?;

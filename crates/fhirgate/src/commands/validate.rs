@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use fhir_core::json::{self, JsonError, JsonErrorKind};
 use fhir_core::operation_outcome::{operation_outcome, Issue, IssueType, Severity};
 use serde_json::Value;
 
@@ -25,7 +26,7 @@ pub fn run(
         for (label, parsed) in resources(&name, &bytes) {
             let issues = match parsed {
                 Ok(resource) => validate(&validator, &resource, profiles),
-                Err(message) => vec![Issue::error(IssueType::Structure, message)],
+                Err(unreadable) => vec![unreadable],
             };
             if issues
                 .iter()
@@ -44,9 +45,14 @@ pub fn run(
 }
 
 /// One JSON document, or NDJSON (one resource a line, numbered in the label).
-fn resources(name: &str, bytes: &[u8]) -> Vec<(String, Result<Value, String>)> {
-    match serde_json::from_slice::<Value>(bytes) {
+/// Read as FHIR JSON (`fhir_core::json`): a duplicate key is an error naming
+/// the element, and numbers keep their text.
+fn resources(name: &str, bytes: &[u8]) -> Vec<(String, Result<Value, Issue>)> {
+    match json::parse(bytes) {
         Ok(value) => vec![(name.to_owned(), Ok(value))],
+        Err(whole_error) if whole_error.kind != JsonErrorKind::Syntax => {
+            vec![(name.to_owned(), Err(unreadable(&whole_error, None)))]
+        }
         Err(whole_error) => {
             let text = String::from_utf8_lossy(bytes);
             let lines: Vec<(usize, &str)> = text
@@ -56,22 +62,34 @@ fn resources(name: &str, bytes: &[u8]) -> Vec<(String, Result<Value, String>)> {
                 .collect();
             let first_is_json = lines
                 .first()
-                .is_some_and(|(_, l)| serde_json::from_str::<Value>(l).is_ok());
+                .is_some_and(|(_, l)| json::parse_str(l).is_ok());
             if !first_is_json {
-                return vec![(
-                    name.to_owned(),
-                    Err(format!("not valid JSON: {whole_error}")),
-                )];
+                return vec![(name.to_owned(), Err(unreadable(&whole_error, None)))];
             }
             lines
                 .into_iter()
                 .map(|(index, line)| {
-                    let parsed = serde_json::from_str(line)
-                        .map_err(|e| format!("line {}: not valid JSON: {e}", index + 1));
+                    let parsed = json::parse_str(line).map_err(|e| unreadable(&e, Some(index + 1)));
                     (format!("{name}:{}", index + 1), parsed)
                 })
                 .collect()
         }
+    }
+}
+
+fn unreadable(error: &JsonError, ndjson_line: Option<usize>) -> Issue {
+    let what = match error.kind {
+        JsonErrorKind::Syntax | JsonErrorKind::TooDeep => "not valid JSON",
+        JsonErrorKind::DuplicateKey => "not valid FHIR JSON",
+    };
+    let message = match ndjson_line {
+        Some(line) => format!("line {line}: {what}: {error}"),
+        None => format!("{what}: {error}"),
+    };
+    let issue = Issue::error(IssueType::Structure, message);
+    match &error.path {
+        Some(path) => issue.at(path.clone()),
+        None => issue,
     }
 }
 

@@ -125,8 +125,44 @@ fn meta_is_kept_but_server_fields_are_set(backend: Backend) {
     assert_eq!(reply["meta"]["tag"][0]["code"], "t");
 }
 
+/// FHIR JSON (R4 2.6.2): a key given twice is refused, naming the element;
+/// a number reads back exactly as sent, exponent form included.
+fn json_as_fhir_defines_it(backend: Backend) {
+    let server = TestServer::start(backend);
+    let twice = r#"{"resourceType": "Patient", "gender": "male", "gender": "female"}"#;
+    let refused = send("POST", &server.url("Patient"), &[], Some(twice));
+    refused.assert_outcome(400, "structure");
+    let issue = &refused.json()["issue"][0];
+    assert_eq!(issue["expression"][0], "Patient.gender", "{}", refused.text);
+    assert!(
+        issue["diagnostics"]
+            .as_str()
+            .is_some_and(|d| d.contains("'gender' appears twice")),
+        "{}",
+        refused.text
+    );
+
+    let text = r#"{"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+        "valueQuantity": {"value": 1E2}, "component": [{"code": {"text": "y"},
+        "valueQuantity": {"value": -2.50e-3}}]}"#;
+    let created = send("POST", &server.url("Observation"), &[], Some(text));
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json()["id"].as_str().unwrap_or_default().to_owned();
+    for read in [
+        get(&server.url(&format!("Observation/{id}"))),
+        get(&server.url(&format!("Observation/{id}?_pretty=true"))),
+        get(&server.url(&format!("Observation/{id}/_history"))),
+    ] {
+        assert_eq!(read.status, 200, "{}", read.text);
+        let compact: String = read.text.split_whitespace().collect();
+        assert!(compact.contains(r#""value":1E2"#), "{}", read.text);
+        assert!(compact.contains(r#""value":-2.50e-3"#), "{}", read.text);
+    }
+}
+
 on_both_backends!(
     create_read_update_delete,
+    json_as_fhir_defines_it,
     update_as_create,
     meta_is_kept_but_server_fields_are_set
 );

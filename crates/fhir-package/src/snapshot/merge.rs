@@ -12,6 +12,7 @@ use super::element::merge_element;
 use super::tree::{type_codes, Node};
 use super::Generator;
 use crate::element::type_suffix;
+use crate::resource::TypeKind;
 
 /// Where in the profile the generator is, for error messages.
 type Failure = (String, String);
@@ -30,6 +31,10 @@ impl Generator<'_> {
             children: Vec::new(),
             slices: Vec::new(),
         };
+        if !diff.children.is_empty() && base.children.is_empty() && out.type_codes().len() > 1 {
+            let rewritten = self.as_type_slice(&out, diff, id)?;
+            return self.merge(base, &rewritten, id);
+        }
         let expanded;
         let base_children = if !diff.children.is_empty() && base.children.is_empty() {
             expanded = self.expand(&out, id)?;
@@ -41,6 +46,63 @@ impl Generator<'_> {
         out.children = self.merge_children(base_children, &diff.children, id)?;
         out.slices = self.merge_slices(base, &mut out, diff, id)?;
         Ok(out)
+    }
+
+    /// Constraints below a choice of several types (`value[x].value`) apply
+    /// to the one type that has all the constrained children: they move to
+    /// a type slice for it (`value[x]:valueQuantity`), which leaves the
+    /// other types as they were.
+    fn as_type_slice(&mut self, out: &Node, diff: &Node, id: &str) -> Result<Node, Failure> {
+        let prefix = out.name.strip_suffix("[x]").ok_or_else(|| {
+            (
+                id.to_string(),
+                "cannot constrain inside an element with several types; constrain it to one type first".to_string(),
+            )
+        })?;
+        let wanted: Vec<&str> = diff
+            .children
+            .iter()
+            .map(|child| child.name.as_str())
+            .collect();
+        let mut candidates = Vec::new();
+        for code in out.type_codes() {
+            let Some(sd) = self.defs.structure_definition_for_type(code) else {
+                continue;
+            };
+            if sd.kind != TypeKind::ComplexType {
+                continue;
+            }
+            let root = self.snapshot_root(sd, id)?;
+            if wanted
+                .iter()
+                .all(|name| root.children.iter().any(|child| child.name == *name))
+            {
+                candidates.push(code.to_string());
+            }
+        }
+        let [code] = candidates.as_slice() else {
+            return Err((
+                id.to_string(),
+                format!(
+                    "cannot constrain inside an element with several types ({} of them have {}); constrain it to one type first",
+                    candidates.len(),
+                    wanted.join(", ")
+                ),
+            ));
+        };
+        let mut rewritten = diff.clone();
+        let slice = Node {
+            name: out.name.clone(),
+            slice_name: Some(format!("{prefix}{}", type_suffix(code))),
+            element: Some(Map::from_iter([(
+                "type".to_string(),
+                json!([{ "code": code }]),
+            )])),
+            children: std::mem::take(&mut rewritten.children),
+            slices: Vec::new(),
+        };
+        rewritten.slices.push(slice);
+        Ok(rewritten)
     }
 
     fn merge_children(
@@ -152,7 +214,8 @@ impl Generator<'_> {
 
     /// A new slice is optional unless the differential says otherwise, and
     /// a slice on a profiled type (an extension) takes its definition texts
-    /// and, unless given, its max from that profile's root element.
+    /// from that profile's root element (its cardinality stays the
+    /// differential's, within the sliced element's).
     fn apply_slice_defaults(
         &mut self,
         slice: &mut Node,
@@ -183,9 +246,6 @@ impl Generator<'_> {
                 if let (false, Some(value)) = (stated(key), root.get(key)) {
                     element.insert(key.to_string(), value.clone());
                 }
-            }
-            if let (false, Some(max)) = (stated("max"), root.get("max")) {
-                element.insert("max".into(), max.clone());
             }
         }
         if !stated("min") {

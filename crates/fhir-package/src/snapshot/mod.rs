@@ -248,7 +248,7 @@ impl Generator<'_> {
         })
     }
 
-    fn snapshot_root(
+    pub(crate) fn snapshot_root(
         &mut self,
         sd: &StructureDefinition,
         id: &str,
@@ -263,16 +263,16 @@ impl Generator<'_> {
         })
     }
 
-    /// The root element of a type profile (an extension definition).
+    /// The root element of a type profile (an extension definition); empty
+    /// when that profile is not loaded, since only its texts are taken.
     fn profile_root(
         &mut self,
         url: &str,
         id: &str,
     ) -> Result<Map<String, Value>, (String, String)> {
-        let sd = self
-            .defs
-            .structure_definition(url)
-            .ok_or_else(|| (id.to_string(), format!("profile {url} is not loaded")))?;
+        let Some(sd) = self.defs.structure_definition(url) else {
+            return Ok(Map::new());
+        };
         if sd.derivation == Some(Derivation::Specialization) && sd.has_snapshot {
             // A type, not a profile: nothing to take over.
             return Ok(Map::new());

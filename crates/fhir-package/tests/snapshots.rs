@@ -327,6 +327,31 @@ fn constraints_below_a_choice_of_several_types_go_to_a_type_slice() {
     );
 }
 
+#[test]
+fn a_choice_narrowed_and_constrained_by_its_type_name_is_one_element() {
+    let differential = json!([
+        { "path": "Observation.value[x]", "type": [{ "code": "Quantity" }] },
+        { "path": "Observation.valueQuantity", "minValueQuantity": { "value": 0, "code": "kg" } },
+        { "path": "Observation.valueQuantity.code", "min": 1 }
+    ]);
+    let mut sd: Value =
+        serde_json::from_str(&profile("http://example.org/min-value", "", differential).1)
+            .expect("json");
+    sd["type"] = json!("Observation");
+    sd["baseDefinition"] = json!("http://hl7.org/fhir/StructureDefinition/Observation");
+    let elements = core().generate_snapshot(&sd).expect("generated");
+    let value = elements
+        .iter()
+        .find(|element| element["id"] == "Observation.value[x]")
+        .expect("value[x]");
+    assert_eq!(value["type"], json!([{ "code": "Quantity" }]));
+    assert_eq!(value["minValueQuantity"]["code"], "kg");
+    assert!(value.get("slicing").is_none());
+    assert!(elements
+        .iter()
+        .any(|element| element["id"] == "Observation.value[x].code" && element["min"] == 1));
+}
+
 fn profile(url: &str, base: &str, differential: Value) -> (String, String) {
     let sd = json!({
         "resourceType": "StructureDefinition",

@@ -8,11 +8,10 @@
 
 use serde_json::{json, Map, Value};
 
+use super::choice::choice_rename;
 use super::element::merge_element;
 use super::tree::{type_codes, Node};
 use super::Generator;
-use crate::element::type_suffix;
-use crate::resource::TypeKind;
 
 /// Where in the profile the generator is, for error messages.
 type Failure = (String, String);
@@ -48,63 +47,6 @@ impl Generator<'_> {
         Ok(out)
     }
 
-    /// Constraints below a choice of several types (`value[x].value`) apply
-    /// to the one type that has all the constrained children: they move to
-    /// a type slice for it (`value[x]:valueQuantity`), which leaves the
-    /// other types as they were.
-    fn as_type_slice(&mut self, out: &Node, diff: &Node, id: &str) -> Result<Node, Failure> {
-        let prefix = out.name.strip_suffix("[x]").ok_or_else(|| {
-            (
-                id.to_string(),
-                "cannot constrain inside an element with several types; constrain it to one type first".to_string(),
-            )
-        })?;
-        let wanted: Vec<&str> = diff
-            .children
-            .iter()
-            .map(|child| child.name.as_str())
-            .collect();
-        let mut candidates = Vec::new();
-        for code in out.type_codes() {
-            let Some(sd) = self.defs.structure_definition_for_type(code) else {
-                continue;
-            };
-            if sd.kind != TypeKind::ComplexType {
-                continue;
-            }
-            let root = self.snapshot_root(sd, id)?;
-            if wanted
-                .iter()
-                .all(|name| root.children.iter().any(|child| child.name == *name))
-            {
-                candidates.push(code.to_string());
-            }
-        }
-        let [code] = candidates.as_slice() else {
-            return Err((
-                id.to_string(),
-                format!(
-                    "cannot constrain inside an element with several types ({} of them have {}); constrain it to one type first",
-                    candidates.len(),
-                    wanted.join(", ")
-                ),
-            ));
-        };
-        let mut rewritten = diff.clone();
-        let slice = Node {
-            name: out.name.clone(),
-            slice_name: Some(format!("{prefix}{}", type_suffix(code))),
-            element: Some(Map::from_iter([(
-                "type".to_string(),
-                json!([{ "code": code }]),
-            )])),
-            children: std::mem::take(&mut rewritten.children),
-            slices: Vec::new(),
-        };
-        rewritten.slices.push(slice);
-        Ok(rewritten)
-    }
-
     fn merge_children(
         &mut self,
         base_children: &[Node],
@@ -129,29 +71,7 @@ impl Generator<'_> {
                     used[index] = true;
                 }
             }
-            let merged = match (exact, renamed.len()) {
-                (None, 0) => base_child.clone(),
-                (Some(diff_child), 0) => self.merge(base_child, diff_child, &child_id)?,
-                (None, 1) if is_prohibition(renamed[0].0) && base_child.type_codes().len() > 1 => {
-                    without_type(base_child, &renamed[0].1)
-                }
-                (None, 1) => {
-                    let (diff_child, code) = &renamed[0];
-                    let narrowed = narrowed_to(diff_child, &base_child.name, code);
-                    self.merge(base_child, &narrowed, &child_id)?
-                }
-                (exact, _) => {
-                    let mut combined = exact
-                        .cloned()
-                        .unwrap_or_else(|| Node::named_like(base_child));
-                    for (diff_child, code) in &renamed {
-                        let mut slice = narrowed_to(diff_child, &base_child.name, code);
-                        slice.slice_name = Some(diff_child.name.clone());
-                        combined.slices.push(slice);
-                    }
-                    self.merge(base_child, &combined, &child_id)?
-                }
-            };
+            let merged = self.merge_child(base_child, exact, renamed, &child_id)?;
             out.push(merged);
         }
         if let Some(index) = used.iter().position(|used| !used) {
@@ -255,15 +175,6 @@ impl Generator<'_> {
     }
 }
 
-impl Node {
-    fn named_like(base: &Node) -> Node {
-        Node {
-            name: base.name.clone(),
-            ..Node::default()
-        }
-    }
-}
-
 /// Once the referenced element's children are copied in, the element is
 /// described by them: it takes the target's type and drops the reference.
 fn inline_content_reference(
@@ -290,62 +201,6 @@ fn inline_content_reference(
 
 fn slice_id(id: &str, slice: &Node) -> String {
     format!("{id}:{}", slice.slice_name.as_deref().unwrap_or(""))
-}
-
-/// For `valueQuantity` against `value[x]`: Some(Ok("Quantity")), or an
-/// error when the base does not allow that type; None when not a rename.
-fn choice_rename(base_child: &Node, diff_name: &str) -> Option<Result<String, String>> {
-    let prefix = base_child.name.strip_suffix("[x]")?;
-    let suffix = diff_name.strip_prefix(prefix)?;
-    if !suffix.starts_with(|c: char| c.is_ascii_uppercase()) {
-        return None;
-    }
-    let codes = base_child.type_codes();
-    let found = codes.iter().find(|code| type_suffix(code) == suffix);
-    Some(match found {
-        Some(code) => Ok(code.to_string()),
-        None => Err(format!(
-            "{diff_name}: type {suffix} is not allowed by the base (allowed: {})",
-            codes.join(", ")
-        )),
-    })
-}
-
-/// `max: "0"` on a type-specific name (`valueQuantity`).
-fn is_prohibition(diff_child: &Node) -> bool {
-    diff_child
-        .element
-        .as_ref()
-        .and_then(|element| element.get("max"))
-        .and_then(Value::as_str)
-        == Some("0")
-}
-
-/// `valueQuantity` prohibited where `value[x]` allows other types too: the
-/// choice keeps every type but that one.
-fn without_type(base_child: &Node, code: &str) -> Node {
-    let mut node = base_child.clone();
-    if let Some(types) = node
-        .element
-        .as_mut()
-        .and_then(|element| element.get_mut("type"))
-        .and_then(Value::as_array_mut)
-    {
-        types.retain(|type_json| type_json.get("code").and_then(Value::as_str) != Some(code));
-    }
-    node
-}
-
-/// The differential node for `valueQuantity` as one on `value[x]` whose
-/// type is Quantity (unless it already narrows the type itself).
-fn narrowed_to(diff_child: &Node, base_name: &str, code: &str) -> Node {
-    let mut narrowed = diff_child.clone();
-    narrowed.name = base_name.to_string();
-    let element = narrowed.element.get_or_insert_with(Map::new);
-    if !element.contains_key("type") {
-        element.insert("type".into(), json!([{ "code": code }]));
-    }
-    narrowed
 }
 
 /// Extensions and choices are sliced implicitly (by url, by type); any

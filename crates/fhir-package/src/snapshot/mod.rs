@@ -3,8 +3,9 @@
 //! generated first when the base has none).
 //!
 //! `tree` parses element lists into trees by id and writes them back;
-//! `merge` lays the differential over the base tree (children, choices,
-//! slices, datatype expansion); `element` merges one element.
+//! `merge` lays the differential over the base tree (children, slices,
+//! datatype expansion); `choice` handles choices named by type
+//! (`valueQuantity`); `element` merges one element.
 //!
 //! Snapshots are generated when definitions are loaded
 //! ([`FhirDefinitions::load_dir`], [`FhirDefinitions::with_packages`]) and
@@ -15,6 +16,7 @@
 //! definitions, and a profile that cannot be expanded is reported in
 //! [`FhirDefinitions::warnings`] at start-up, not at first validation.
 
+mod choice;
 mod element;
 mod merge;
 mod tree;

@@ -43,7 +43,7 @@ fn split_id(id: &str) -> Vec<&str> {
 }
 
 impl Node {
-    fn named(name: &str) -> Node {
+    pub(crate) fn named(name: &str) -> Node {
         Node {
             name: name.to_string(),
             ..Node::default()

@@ -59,6 +59,11 @@ impl Application {
             &settings.profiles,
             &settings.enforced_profiles,
         )?));
+        // The operations get their own caches: the validator's are private
+        // to it, and both are keyed by canonical URL, so bounded by the packages.
+        let terminology = Arc::new(terminology::Terminology::new(Arc::clone(
+            validator.0.definitions(),
+        )));
         let translator = v2_translation::V2ToFhirTranslator::new()
             .context("cannot load the v2 -> FHIR mapping tables")?;
         let mut intake = V2Intake::new(store.clone(), settings.retransmission_window)
@@ -92,6 +97,7 @@ impl Application {
             )?))?;
         let state = web::Data::new(AppState {
             gateway,
+            terminology,
             metrics,
             settings: HttpSettings {
                 body_limit: settings.body_limit,

@@ -20,6 +20,20 @@ pub enum GatewayError {
     InvalidId(String),
     #[error("{0}")]
     InvalidParameter(String),
+    /// An operation parameter that must be given is absent; `parameter` is
+    /// its name, which becomes the issue's expression.
+    #[error("{message}")]
+    MissingParameter { parameter: String, message: String },
+    /// An operation parameter has a value of the wrong form.
+    #[error("{message}")]
+    InvalidParameterValue { parameter: String, message: String },
+    /// A ValueSet, CodeSystem or ConceptMap URL (or a code in one) that the
+    /// loaded definitions do not have; the message names it.
+    #[error("{0}")]
+    TermNotFound(String),
+    /// An answer larger than the server returns at once (an `$expand` without paging).
+    #[error("{0}")]
+    TooCostly(String),
     #[error("{resource_type}/{id} is not known")]
     NotFound { resource_type: String, id: String },
     #[error("{resource_type}/{id} has no version {version}")]
@@ -67,6 +81,10 @@ impl GatewayError {
             UnknownResourceType(_) => (IssueType::NotSupported, 404),
             InvalidId(_) => (IssueType::Value, 400),
             InvalidParameter(_) => (IssueType::Invalid, 400),
+            MissingParameter { .. } => (IssueType::Required, 400),
+            InvalidParameterValue { .. } => (IssueType::Invalid, 400),
+            TermNotFound(_) => (IssueType::NotFound, 404),
+            TooCostly(_) => (IssueType::TooCostly, 422),
             NotFound { .. } | VersionNotFound { .. } => (IssueType::NotFound, 404),
             NoSuchPath(_) => (IssueType::NotFound, 404),
             Gone { .. } => (IssueType::Deleted, 410),
@@ -99,6 +117,8 @@ impl GatewayError {
                 expression: Some(expression),
                 ..
             } => issue.at(expression.clone()),
+            GatewayError::MissingParameter { parameter, .. }
+            | GatewayError::InvalidParameterValue { parameter, .. } => issue.at(parameter.clone()),
             _ => issue,
         };
         vec![issue]

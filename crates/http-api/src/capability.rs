@@ -26,6 +26,33 @@ static VALIDATE_OPERATION: std::sync::LazyLock<Value> = std::sync::LazyLock::new
     || json!({"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate"}),
 );
 
+/// The terminology operations (`terminology_ops`) each type answers.
+fn terminology_operations(resource_type: &str) -> &'static [(&'static str, &'static str)] {
+    match resource_type {
+        "ValueSet" => &[
+            ("expand", "ValueSet-expand"),
+            ("validate-code", "ValueSet-validate-code"),
+        ],
+        "CodeSystem" => &[
+            ("lookup", "CodeSystem-lookup"),
+            ("validate-code", "CodeSystem-validate-code"),
+        ],
+        "ConceptMap" => &[("translate", "ConceptMap-translate")],
+        _ => &[],
+    }
+}
+
+fn operations(resource_type: &str) -> Vec<Value> {
+    let mut operations = vec![VALIDATE_OPERATION.clone()];
+    for (name, definition) in terminology_operations(resource_type) {
+        operations.push(json!({
+            "name": name,
+            "definition": format!("http://hl7.org/fhir/OperationDefinition/{definition}"),
+        }));
+    }
+    operations
+}
+
 pub async fn metadata(request: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     note_interaction(&request, "capabilities", "");
     let format = response_format(&request)?;
@@ -57,7 +84,7 @@ fn capability_statement(base: &str, update_create: bool) -> Value {
                 "conditionalRead": "full-support",
                 "conditionalUpdate": false,
                 "conditionalDelete": "not-supported",
-                "operation": [VALIDATE_OPERATION.clone()],
+                "operation": operations(resource_type),
             })
         })
         .collect();

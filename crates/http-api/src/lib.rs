@@ -6,7 +6,9 @@
 //!
 //! `routes` wires the paths; `negotiate` picks formats; `request` reads
 //! bodies, headers and query parameters; `respond` builds responses;
-//! `crud`, `history` and `capability` are the interactions; `metrics` and
+//! `crud`, `history` and `capability` are the interactions; `validate_op`
+//! and `terminology_ops` (`$expand`, `$validate-code`, `$lookup`,
+//! `$translate` over the loaded packages) are the operations; `metrics` and
 //! `health` are the operations endpoints.
 
 mod capability;
@@ -20,6 +22,7 @@ mod negotiate;
 mod request;
 mod respond;
 mod routes;
+mod terminology_ops;
 mod validate_op;
 
 use std::sync::Arc;
@@ -31,6 +34,8 @@ pub use routes::configure;
 /// Everything the handlers share.
 pub struct AppState {
     pub gateway: gateway::Gateway,
+    /// Terminology over the loaded packages, for the terminology operations.
+    pub terminology: Arc<terminology::Terminology>,
     pub metrics: Arc<Metrics>,
     pub settings: HttpSettings,
 }

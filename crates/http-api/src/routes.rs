@@ -6,6 +6,7 @@ use gateway::GatewayError;
 
 use crate::error::ApiError;
 use crate::metrics::note_interaction;
+use crate::terminology_ops as terms;
 use crate::{capability, crud, health, history, hl7v2_routes, metrics, validate_op};
 
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -25,6 +26,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .service(fixed("/metadata").route(web::get().to(capability::metadata)))
                 .service(fixed("/_history").route(web::get().to(history::system)))
                 .service(fixed("/$validate").route(web::post().to(validate_op::system)))
+                .configure(terminology_routes)
                 .service(fixed("").route(web::post().to(not_implemented(
                     "batch and transaction Bundles are not supported yet",
                 ))))
@@ -51,6 +53,48 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .default_service(web::to(no_such_path)),
         )
         .default_service(web::to(no_such_path));
+}
+
+/// The terminology operations, before the `{type}` patterns that would
+/// otherwise take `ValueSet/$expand` for a read. Each answers GET and POST.
+fn terminology_routes(config: &mut web::ServiceConfig) {
+    config
+        .service(get_and_post("/ValueSet/$expand", terms::expand))
+        .service(get_and_post("/ValueSet/{id}/$expand", terms::expand))
+        .service(get_and_post(
+            "/ValueSet/$validate-code",
+            terms::value_set_validate_code,
+        ))
+        .service(get_and_post(
+            "/ValueSet/{id}/$validate-code",
+            terms::value_set_validate_code,
+        ))
+        .service(get_and_post(
+            "/CodeSystem/$validate-code",
+            terms::code_system_validate_code,
+        ))
+        .service(get_and_post(
+            "/CodeSystem/{id}/$validate-code",
+            terms::code_system_validate_code,
+        ))
+        .service(get_and_post("/CodeSystem/$lookup", terms::lookup))
+        .service(get_and_post("/ConceptMap/$translate", terms::translate))
+        .service(get_and_post(
+            "/ConceptMap/{id}/$translate",
+            terms::translate,
+        ));
+}
+
+/// A resource answering GET and POST with the same handler.
+fn get_and_post<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    fixed(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::post().to(handler))
 }
 
 /// A resource whose other methods answer 405 with an OperationOutcome.

@@ -245,29 +245,31 @@ impl Terminology {
         Ok(systems)
     }
 
-    /// A local CodeSystem by URL (and version when given), parsed once.
+    /// A local CodeSystem by URL (and version when given, falling back to
+    /// the URL alone), parsed once. The cache is keyed by the canonical the
+    /// definitions answered to, and misses are not cached, so a system or
+    /// version named by a request or an instance adds no entry: the cache
+    /// is bounded by the loaded CodeSystems.
     pub(crate) fn code_system_index(
         &self,
         system: &str,
         version: Option<&str>,
     ) -> Result<Option<Arc<CodeSystemIndex>>, TerminologyError> {
-        let key = match version {
-            Some(version) => format!("{system}|{version}"),
-            None => system.to_string(),
+        let versioned = version.map(|version| format!("{system}|{version}"));
+        let found = versioned
+            .as_deref()
+            .and_then(|key| Some((key, self.defs.code_system(key)?)))
+            .or_else(|| Some((system, self.defs.code_system(system)?)));
+        let Some((key, resource)) = found else {
+            return Ok(None);
         };
-        if let Some(cached) = self.lock_code_systems().get(&key) {
-            return Ok(cached.clone());
+        if let Some(Some(cached)) = self.lock_code_systems().get(key) {
+            return Ok(Some(Arc::clone(cached)));
         }
-        let resource = self
-            .defs
-            .code_system(&key)
-            .or_else(|| self.defs.code_system(system));
-        let index = match resource {
-            Some(resource) => Some(Arc::new(CodeSystemIndex::from_json(resource.json())?)),
-            None => None,
-        };
-        self.lock_code_systems().insert(key, index.clone());
-        Ok(index)
+        let index = Arc::new(CodeSystemIndex::from_json(resource.json())?);
+        self.lock_code_systems()
+            .insert(key.to_string(), Some(Arc::clone(&index)));
+        Ok(Some(index))
     }
 }
 
@@ -325,5 +327,28 @@ fn apply_filter(cs: &CodeSystemIndex, property: &str, op: &str, value: &str) -> 
             )
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Terminology;
+
+    #[test]
+    fn systems_and_versions_named_by_requests_add_no_cache_entries() {
+        let defs = match fhir_package::core() {
+            Ok(defs) => defs,
+            Err(error) => panic!("core definitions must load: {error}"),
+        };
+        let terms = Terminology::new(defs);
+        let gender = "http://hl7.org/fhir/administrative-gender";
+        for n in 0..50 {
+            let unknown = format!("http://example.org/cs/{n}");
+            let _ = terms.validate_code_in_system(&unknown, "x");
+            let _ = terms.lookup_details(&format!("{gender}|v{n}"), "male");
+            let _ = terms.validate_code_in_system(&format!("{gender}|v{n}"), "male");
+        }
+        // The versions fall back to the one loaded gender CodeSystem.
+        assert_eq!(terms.lock_code_systems().len(), 1);
     }
 }

@@ -84,3 +84,48 @@ pub(crate) fn translate(concept_map: &Value, system: Option<&str>, code: &str) -
     }
     found
 }
+
+/// `$translate` with `reverse`: the source codes that map to `code` of the
+/// target `system` (any target system when None), with the equivalence
+/// read from the other side (a wider target means a narrower source).
+pub(crate) fn translate_reverse(
+    concept_map: &Value,
+    system: Option<&str>,
+    code: &str,
+) -> Vec<Translation> {
+    let mut found = Vec::new();
+    for group in list(concept_map, "group") {
+        let target = group.get("target").and_then(Value::as_str);
+        if system.is_some_and(|system| target.is_some_and(|target| target != system)) {
+            continue;
+        }
+        for element in list(group, "element") {
+            for mapped in list(element, "target") {
+                if mapped.get("code").and_then(Value::as_str) != Some(code) {
+                    continue;
+                }
+                let equivalence =
+                    text(mapped, "equivalence").unwrap_or_else(|| "equivalent".into());
+                found.push(Translation {
+                    system: text(group, "source"),
+                    version: text(group, "sourceVersion"),
+                    code: text(element, "code"),
+                    display: text(element, "display"),
+                    equivalence: reversed(&equivalence).to_string(),
+                    comment: text(mapped, "comment"),
+                });
+            }
+        }
+    }
+    found
+}
+
+fn reversed(equivalence: &str) -> &str {
+    match equivalence {
+        "wider" => "narrower",
+        "narrower" => "wider",
+        "subsumes" => "specializes",
+        "specializes" => "subsumes",
+        other => other,
+    }
+}

@@ -15,6 +15,12 @@
 //!   CodeSystems (`code_system` module); [`Terminology::translate`] applies
 //!   ConceptMaps (`concept_map` module). `expansion` holds the expansion and
 //!   membership types, `compose` the rule evaluation.
+//! * For the REST operations: `paging` cuts an expansion into `$expand`
+//!   pages (text filter, activeOnly, offset/count, the too-costly limit);
+//!   `lookup` gathers what `$lookup` returns; `translate_query` picks the
+//!   ConceptMaps a `$translate` uses (forwards or in reverse); `resolve`
+//!   finds packaged resources by id, expands an inline ValueSet and tells a
+//!   code system known but not carried (SNOMED CT) from an unknown URL.
 //!
 //! # API
 //!
@@ -27,9 +33,15 @@
 //!   .lookup(system, code) -> Option<ConceptInfo>
 //!   .subsumes(system, a, b) -> Option<Subsumption>
 //!   .translate(concept_map, Option<system>, code) -> Vec<Translation>
+//!   .lookup_details(system, code) -> Result<Lookup, TerminologyError>
+//!   .translate_query(&TranslateQuery) -> Result<Vec<MapMatch>, TerminologyError>
+//!   .value_set_by_id(id) / .code_system_by_id(id) / .concept_map_by_id(id)
+//!   .is_known_system(url) -> bool
+//!   .expand_resource(&ValueSet json) -> Result<Expansion, TerminologyError>  // not cached
 //! Membership::{InValueSet { display }, NotInValueSet, Unknown { reason }}
 //! Expansion { url, version, source, concepts: Vec<ExpansionConcept>, unevaluated }
 //!   .membership(Option<system>, code) .find(Option<system>, code) .is_complete()
+//!   .page(&PageRequest) -> Result<ExpansionPage, TerminologyError>     // TooCostly above the limit
 //! ```
 
 mod code_system;
@@ -37,6 +49,10 @@ mod compose;
 mod concept_map;
 mod error;
 mod expansion;
+mod lookup;
+mod paging;
+mod resolve;
+mod translate_query;
 
 use fnv::FnvHashMap as HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -50,6 +66,9 @@ pub use error::TerminologyError;
 pub use expansion::{
     Expansion, ExpansionConcept, ExpansionSource, Membership, Unevaluated, Verdict,
 };
+pub use lookup::{Lookup, LookupProperty, LookupResult};
+pub use paging::{matches_filter, ExpansionPage, PageRequest, MAX_EXPANSION_PAGE};
+pub use translate_query::{MapMatch, TranslateQuery};
 
 /// The outcome of [`Terminology::subsumes`] (`$subsumes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

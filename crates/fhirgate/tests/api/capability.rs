@@ -1,4 +1,5 @@
-//! Every claim in the CapabilityStatement is exercised; nothing unclaimed is advertised.
+//! Every claim in the CapabilityStatement is exercised (interactions, and
+//! operations such as the terminology ones); nothing unclaimed is advertised.
 
 use serde_json::{json, Value};
 
@@ -50,6 +51,25 @@ fn exercise(server: &TestServer, resource_type: &str, interaction: &str) {
         (200..300).contains(&status),
         "{resource_type} {interaction} answered {status}"
     );
+}
+
+/// A terminology operation claimed for a type answers a plain request.
+fn exercise_operation(server: &TestServer, resource_type: &str, name: &str) {
+    let gender = "http://hl7.org/fhir/administrative-gender";
+    let query = match (resource_type, name) {
+        ("ValueSet", "expand") => "url=http://hl7.org/fhir/ValueSet/administrative-gender".to_owned(),
+        ("ValueSet", "validate-code") => format!(
+            "url=http://hl7.org/fhir/ValueSet/administrative-gender&system={gender}&code=male"
+        ),
+        ("CodeSystem", "validate-code") => format!("url={gender}&code=male"),
+        ("CodeSystem", "lookup") => format!("system={gender}&code=male"),
+        ("ConceptMap", "translate") => format!(
+            "url=http://hl7.org/fhir/ConceptMap/cm-administrative-gender-v2&system={gender}&code=male"
+        ),
+        other => panic!("the CapabilityStatement claims {other:?}, which this test does not know"),
+    };
+    let reply = get(&server.url(&format!("{resource_type}/${name}?{query}")));
+    assert_eq!(reply.status, 200, "{resource_type}/${name}: {}", reply.text);
 }
 
 fn every_claim_holds(backend: Backend) {
@@ -130,6 +150,12 @@ fn every_claim_holds(backend: Backend) {
             );
         } else {
             exercise(&server, resource_type, "create");
+        }
+        for operation in resource["operation"].as_array().expect("operations") {
+            let name = operation["name"].as_str().expect("name");
+            if name != "validate" {
+                exercise_operation(&server, resource_type, name);
+            }
         }
         for unsupported in ["conditionalCreate", "conditionalUpdate"] {
             assert_eq!(resource[unsupported], false);

@@ -13,6 +13,7 @@ mod message_log_writes;
 mod operations;
 mod process;
 mod restart;
+mod terminology;
 mod two_stores;
 mod v2_bad_input;
 mod v2_copies;

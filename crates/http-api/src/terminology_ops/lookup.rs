@@ -12,7 +12,7 @@ use gateway::GatewayError;
 use serde_json::{json, Value};
 use terminology::{Lookup, LookupResult, Terminology};
 
-use super::{canonical, missing, param, parameters, OpParams};
+use super::{canonical, missing, param, parameters, terminology_error, OpParams};
 
 pub fn lookup(
     terms: &Terminology,
@@ -35,12 +35,9 @@ pub fn lookup(
             (canonical(&system, params.text("version")?.as_deref()), code)
         }
     };
-    let found = terms.lookup_details(&system, &code).map_err(|error| {
-        GatewayError::ValidationFailed(vec![fhir_core::operation_outcome::Issue::error(
-            fhir_core::operation_outcome::IssueType::Processing,
-            format!("cannot be evaluated: {error}"),
-        )])
-    })?;
+    let found = terms
+        .lookup_details(&system, &code)
+        .map_err(|error| terminology_error(error, false))?;
     match found {
         Lookup::Found(result) => Ok(output(&result, &params.texts("property"))),
         Lookup::UnknownCode => Err(GatewayError::TermNotFound(format!(

@@ -19,10 +19,17 @@ fn main() {
         }
     }
     let total: usize = files.iter().map(Vec::len).sum();
-    println!("{} files, {:.1} MB from {dir}", files.len(), total as f64 / 1e6);
+    println!(
+        "{} files, {:.1} MB from {dir}",
+        files.len(),
+        total as f64 / 1e6
+    );
     for round in 0..rounds {
         let start = Instant::now();
-        let ours = files.iter().filter(|f| fhir_core::json::parse(f).is_ok()).count();
+        let ours = files
+            .iter()
+            .filter(|f| fhir_core::json::parse(f).is_ok())
+            .count();
         let ours_time = start.elapsed().as_secs_f64();
         let start = Instant::now();
         let theirs = files

@@ -213,10 +213,24 @@ impl Validator {
 }
 
 /// The same finding from two definitions (base and profile) or two layers
-/// is reported once; the first layer to report it keeps it.
+/// is reported once; the first layer to report it keeps it. The JSON-schema
+/// gate only restates, in schema terms, what the JSON rules say more
+/// precisely about the same element (`'yes' is not a valid boolean` and
+/// `"yes" is not of type "boolean"`), so its error at an element the JSON
+/// rules already faulted is dropped too.
 fn dedup(issues: &mut Vec<Issue>) {
     let mut seen = fnv::FnvHashSet::default();
-    issues.retain(|i| seen.insert((i.severity, i.code, i.expression.clone(), i.message.clone())));
+    let faulted_by_json_rules: fnv::FnvHashSet<String> = issues
+        .iter()
+        .filter(|i| i.layer == Layer::JsonRules && i.severity.is_error())
+        .map(|i| i.expression.clone())
+        .collect();
+    issues.retain(|i| {
+        let restated = i.layer == Layer::Schema
+            && i.severity.is_error()
+            && faulted_by_json_rules.contains(&i.expression);
+        !restated && seen.insert((i.severity, i.code, i.expression.clone(), i.message.clone()))
+    });
 }
 
 #[cfg(test)]

@@ -227,3 +227,23 @@ fn under_a_profile_an_error_inside_unconstrained_content_is_reported_once() {
     assert_eq!(per1.len(), 1, "{:?}", report.issues);
     assert_eq!(per1[0].expression, "Observation.identifier[0].period");
 }
+
+#[test]
+fn one_finding_is_reported_once_across_layers() {
+    let Some(v) = common::validator() else { return };
+    let patient = json!({"resourceType": "Patient", "multipleBirthBoolean": "yes", "active": 1});
+    let report = v.validate(&patient, &ValidateOptions::default());
+    for element in ["Patient.multipleBirthBoolean", "Patient.active"] {
+        let errors: Vec<_> = report
+            .issues
+            .iter()
+            .filter(|i| i.severity.is_error() && i.expression == element)
+            .collect();
+        assert_eq!(errors.len(), 1, "{element}: {errors:?}");
+        assert_eq!(
+            errors[0].layer,
+            Layer::JsonRules,
+            "the precise message is kept"
+        );
+    }
+}

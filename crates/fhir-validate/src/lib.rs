@@ -106,7 +106,8 @@ pub struct ValidatorConfig {
 /// What the structure layer needs, shared by its modules.
 pub(crate) struct Engine {
     defs: Arc<FhirDefinitions>,
-    terminology: Terminology,
+    /// Shared with the terminology operations (see [`Validator::terminology`]).
+    terminology: Arc<Terminology>,
     expressions: invariants::ExpressionCache,
     plans: invariants::ConstraintPlans,
     /// Memo of "is this type name a resource type", asked for every
@@ -146,7 +147,7 @@ impl Validator {
         let gate = schema_gate::SchemaGate::new(&schema);
         let model = Arc::new(fhirpath::PackageModel::new(defs.clone()));
         let engine = Engine {
-            terminology: Terminology::new(defs.clone()),
+            terminology: Arc::new(Terminology::new(defs.clone())),
             expressions: invariants::ExpressionCache::default(),
             plans: invariants::ConstraintPlans::default(),
             resource_kinds: Default::default(),
@@ -169,6 +170,12 @@ impl Validator {
     /// background task.
     pub fn warm_up(&self) {
         self.gate.compile_all();
+    }
+
+    /// The terminology the bindings are checked with, for the terminology
+    /// operations to share its expansion caches.
+    pub fn terminology(&self) -> &Arc<Terminology> {
+        &self.engine.terminology
     }
 
     pub fn definitions(&self) -> &Arc<FhirDefinitions> {

@@ -59,11 +59,8 @@ impl Application {
             &settings.profiles,
             &settings.enforced_profiles,
         )?));
-        // The operations get their own caches: the validator's are private
-        // to it, and both are keyed by canonical URL, so bounded by the packages.
-        let terminology = Arc::new(terminology::Terminology::new(Arc::clone(
-            validator.0.definitions(),
-        )));
+        // The operations share the validator's expansion caches.
+        let terminology = Arc::clone(validator.0.terminology());
         let translator = v2_translation::V2ToFhirTranslator::new()
             .context("cannot load the v2 -> FHIR mapping tables")?;
         let mut intake = V2Intake::new(store.clone(), settings.retransmission_window)

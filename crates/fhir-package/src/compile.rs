@@ -42,11 +42,17 @@ pub(crate) fn compile_tree(sd: &StructureDefinition) -> Result<ElementTree, Elem
             message: format!("snapshot: {error}"),
         }
     })?;
-    let elements = parsed
-        .snapshot
-        .map(|snapshot| snapshot.element)
-        .filter(|elements| !elements.is_empty())
-        .ok_or_else(|| ElementTreeError::NoSnapshot { url: url.clone() })?;
+    let elements = match (parsed.snapshot, sd.generated_snapshot()) {
+        (Some(snapshot), _) if !snapshot.element.is_empty() => snapshot.element,
+        (_, Some(Err(error))) => return Err(error.clone()),
+        (_, Some(Ok(generated))) => serde_json::from_str(generated).map_err(|error| {
+            ElementTreeError::InvalidDefinition {
+                url: url.clone(),
+                message: format!("generated snapshot: {error}"),
+            }
+        })?,
+        _ => return Err(ElementTreeError::NoSnapshot { url: url.clone() }),
+    };
     compile_elements(&url, &sd.type_name, &elements)
 }
 

@@ -14,19 +14,22 @@ use crate::resource::{CanonicalResource, SearchParameter, StructureDefinition};
 use crate::source::discover;
 
 /// All definitions of the loaded packages.
-#[derive(Debug, Default)]
+///
+/// Cloning shares every definition (and its parsed JSON and compiled tree)
+/// and copies only the indexes; see [`FhirDefinitions::with_resources`].
+#[derive(Debug, Default, Clone)]
 pub struct FhirDefinitions {
     pub(crate) structure_definitions: CanonicalStore<StructureDefinition>,
     /// Type definitions (not profiles) by type name: "Patient", "string".
     pub(crate) types: HashMap<String, usize>,
-    value_sets: CanonicalStore<CanonicalResource>,
-    expansions: CanonicalStore<CanonicalResource>,
-    code_systems: CanonicalStore<CanonicalResource>,
-    concept_maps: CanonicalStore<CanonicalResource>,
-    search_parameters: CanonicalStore<SearchParameter>,
-    search_by_base: HashMap<String, Vec<usize>>,
-    others: CanonicalStore<CanonicalResource>,
-    warnings: Vec<String>,
+    pub(crate) value_sets: CanonicalStore<CanonicalResource>,
+    pub(crate) expansions: CanonicalStore<CanonicalResource>,
+    pub(crate) code_systems: CanonicalStore<CanonicalResource>,
+    pub(crate) concept_maps: CanonicalStore<CanonicalResource>,
+    pub(crate) search_parameters: CanonicalStore<SearchParameter>,
+    pub(crate) search_by_base: HashMap<String, Vec<usize>>,
+    pub(crate) others: CanonicalStore<CanonicalResource>,
+    pub(crate) warnings: Vec<String>,
     fhir_schema: Option<PathBuf>,
 }
 
@@ -52,6 +55,8 @@ impl FhirDefinitions {
         for warning in &definitions.warnings {
             tracing::warn!("{warning}");
         }
+        let all: Vec<usize> = (0..definitions.structure_definitions.stored()).collect();
+        definitions.generate_missing_snapshots(&all);
         Ok(definitions)
     }
 
@@ -129,27 +134,30 @@ impl FhirDefinitions {
     /// replaced version never shadows its successor.
     fn index_types_and_search_bases(&mut self) {
         for position in self.structure_definitions.latest_positions() {
-            let Some(sd) = self.structure_definitions.item(position) else {
-                continue;
-            };
-            // Only HL7's own type definitions name types; an IG's logical
-            // model must not shadow a core type of the same name.
-            if sd.is_type_definition()
-                && sd
-                    .url()
-                    .starts_with("http://hl7.org/fhir/StructureDefinition/")
-            {
-                self.types.insert(sd.type_name.clone(), position);
-            }
-            if !sd.has_snapshot {
-                self.warnings.push(format!(
-                    "StructureDefinition {} (from {}) has no snapshot and cannot be used for validation; \
-                     snapshot generation is not supported, publish the package with snapshots",
-                    sd.url(),
-                    sd.resource.source
-                ));
-            }
+            self.index_type(position);
         }
+        self.index_search_bases();
+    }
+
+    /// Records a type definition under its type name. Only HL7's own type
+    /// definitions name types; an IG's logical model must not shadow a core
+    /// type of the same name.
+    pub(crate) fn index_type(&mut self, position: usize) {
+        let Some(sd) = self.structure_definitions.item(position) else {
+            return;
+        };
+        if sd.is_type_definition()
+            && sd
+                .url()
+                .starts_with("http://hl7.org/fhir/StructureDefinition/")
+        {
+            self.types.insert(sd.type_name.clone(), position);
+        }
+    }
+
+    /// Rebuilds the search-parameter index by base type from the latest versions.
+    pub(crate) fn index_search_bases(&mut self) {
+        self.search_by_base.clear();
         for position in self.search_parameters.latest_positions() {
             let Some(parameter) = self.search_parameters.item(position) else {
                 continue;

@@ -36,10 +36,17 @@ pub enum PackageError {
 /// Kept separate (and `Clone`) because the compiled result is cached.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ElementTreeError {
-    /// Generating snapshots from differentials is out of scope: an IG must be
-    /// published with snapshots (every IG built by the HL7 IG publisher is).
-    #[error("StructureDefinition {url} has no snapshot (snapshot generation is not supported; publish the IG with snapshots)")]
+    /// Neither a published snapshot nor one generated at load (a definition
+    /// built by hand, outside the loader, without a snapshot).
+    #[error("StructureDefinition {url} has no snapshot")]
     NoSnapshot { url: String },
+    /// The snapshot could not be generated from the differential.
+    #[error("StructureDefinition {url}: cannot generate the snapshot at {element}: {reason}")]
+    SnapshotGeneration {
+        url: String,
+        element: String,
+        reason: String,
+    },
     #[error("StructureDefinition {url}: element {index}: {message}")]
     InvalidElement {
         url: String,

@@ -139,6 +139,7 @@ pub(crate) fn classify(raw: RawResource) -> Result<Loaded, PackageError> {
                 base_definition: header.base_definition,
                 has_snapshot: header.has_snapshot,
                 tree: Default::default(),
+                generated_snapshot: Default::default(),
             }))
         }
         "SearchParameter" => Ok(Loaded::SearchParameter(search_parameter(

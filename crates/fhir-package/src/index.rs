@@ -2,16 +2,32 @@
 //! version replaces an earlier one under the bare URL; the same version
 //! twice keeps the first and reports a warning. Every version stays
 //! reachable as `url|version`.
+//!
+//! Items and keys are reference-counted so that a store clones in time
+//! proportional to its number of entries, without copying any definition:
+//! [`crate::FhirDefinitions::with_resources`] layers extra definitions over a
+//! loaded core this way, sharing the core's parsed and compiled data.
 
 use fnv::FnvHashMap as HashMap;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// A list of definitions of one kind, indexed by canonical URL.
 #[derive(Debug)]
 pub(crate) struct CanonicalStore<T> {
-    items: Vec<T>,
-    latest: HashMap<String, usize>,
-    versioned: HashMap<String, usize>,
+    items: Vec<Arc<T>>,
+    latest: HashMap<Arc<str>, usize>,
+    versioned: HashMap<Arc<str>, usize>,
+}
+
+impl<T> Clone for CanonicalStore<T> {
+    fn clone(&self) -> Self {
+        CanonicalStore {
+            items: self.items.clone(),
+            latest: self.latest.clone(),
+            versioned: self.versioned.clone(),
+        }
+    }
 }
 
 impl<T> Default for CanonicalStore<T> {
@@ -43,20 +59,23 @@ impl<T> CanonicalStore<T> {
     ) -> Added {
         let versioned_key = version.map(|version| format!("{url}|{version}"));
         if let Some(key) = &versioned_key {
-            if self.versioned.contains_key(key) {
+            if self.versioned.contains_key(key.as_str()) {
                 return Added::Duplicate;
             }
         }
         let position = self.items.len();
         match self.latest.get(url).copied() {
             None => {
-                self.latest.insert(url.to_string(), position);
+                self.latest.insert(url.into(), position);
             }
             Some(existing) => {
-                let existing_version = self.items.get(existing).and_then(&version_of);
+                let existing_version = self
+                    .items
+                    .get(existing)
+                    .and_then(|item| version_of(item.as_ref()));
                 match compare_versions(version, existing_version) {
                     Ordering::Greater => {
-                        self.latest.insert(url.to_string(), position);
+                        self.latest.insert(url.into(), position);
                     }
                     Ordering::Less => {}
                     Ordering::Equal => return Added::Duplicate,
@@ -64,10 +83,36 @@ impl<T> CanonicalStore<T> {
             }
         }
         if let Some(key) = versioned_key {
-            self.versioned.insert(key, position);
+            self.versioned.insert(key.into(), position);
         }
-        self.items.push(item);
+        self.items.push(Arc::new(item));
         Added::New(position)
+    }
+
+    /// Adds `item` as the current definition of `url` (and of `url|version`),
+    /// whatever was there before: extra definitions given for one validation
+    /// replace loaded ones. Returns its position and the one it replaced.
+    pub(crate) fn add_overriding(
+        &mut self,
+        url: &str,
+        version: Option<&str>,
+        item: T,
+    ) -> (usize, Option<usize>) {
+        let position = self.items.len();
+        let replaced = self.latest.insert(url.into(), position);
+        if let Some(version) = version {
+            self.versioned
+                .insert(format!("{url}|{version}").into(), position);
+        }
+        self.items.push(Arc::new(item));
+        (position, replaced)
+    }
+
+    /// Drops `url` (every version) from the indexes; the item stays stored.
+    pub(crate) fn forget(&mut self, url: &str) {
+        self.latest.remove(url);
+        let prefix = format!("{url}|");
+        self.versioned.retain(|key, _| !key.starts_with(&prefix));
     }
 
     /// By `url` (the latest version) or `url|version`.
@@ -77,18 +122,18 @@ impl<T> CanonicalStore<T> {
             Some(_) => self.versioned.get(canonical),
             None => self.latest.get(canonical),
         }?;
-        self.items.get(*position)
+        self.items.get(*position).map(Arc::as_ref)
     }
 
     pub(crate) fn item(&self, position: usize) -> Option<&T> {
-        self.items.get(position)
+        self.items.get(position).map(Arc::as_ref)
     }
 
     /// The latest version of each URL, in load order.
     pub(crate) fn latest(&self) -> impl Iterator<Item = &T> {
         self.latest_positions()
             .into_iter()
-            .filter_map(|position| self.items.get(position))
+            .filter_map(|position| self.items.get(position).map(Arc::as_ref))
     }
 
     /// Positions of the latest version of each URL, in load order.
@@ -96,6 +141,11 @@ impl<T> CanonicalStore<T> {
         let mut positions: Vec<usize> = self.latest.values().copied().collect();
         positions.sort_unstable();
         positions
+    }
+
+    /// How many items are stored, every version included.
+    pub(crate) fn stored(&self) -> usize {
+        self.items.len()
     }
 
     pub(crate) fn len(&self) -> usize {

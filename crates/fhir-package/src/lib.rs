@@ -17,11 +17,26 @@
 //! * [`ElementTree`] (`element`, built by `compile`) is the compiled snapshot of a StructureDefinition
 //!   (compiled on first use, cached): per element min/max, types, choice,
 //!   fixed/pattern, maxLength, binding, constraints, slicing and slices, and
-//!   resolved `contentReference`s. Snapshot generation is out of scope: a
-//!   profile without a snapshot gives [`ElementTreeError::NoSnapshot`].
+//!   resolved `contentReference`s.
+//! * `snapshot` generates, at load, the snapshot of every StructureDefinition
+//!   published with only a differential (US Core and IPS style), from its base
+//!   (recursively): cardinality, types and type profiles, fixed/pattern,
+//!   bindings, constraints, choices renamed by type (`valueQuantity`),
+//!   slicing and re-slicing, extension slices by profile, datatype children
+//!   and `contentReference`s. The tree then compiles from it on first use; a
+//!   profile that cannot be expanded gives
+//!   [`ElementTreeError::SnapshotGeneration`] naming the element and the
+//!   reason (also listed in [`FhirDefinitions::warnings`]).
 //! * The type model for FHIRPath (`type_model`): [`FhirDefinitions::child_element`],
 //!   [`FhirDefinitions::choice_types`], [`FhirDefinitions::base_type`],
 //!   [`FhirDefinitions::type_kind`], [`FhirDefinitions::resource_types`].
+//!
+//! * `layer` adds extra definitions over loaded ones
+//!   ([`FhirDefinitions::with_resources`], [`FhirDefinitions::with_packages`]):
+//!   the supporting profiles and packages of one validation, added to the
+//!   loaded core without reloading it. The stores (`index`) hold their items
+//!   behind `Arc`, so the result shares the base's definitions, parsed JSON
+//!   and compiled trees, and copies only the indexes.
 //!
 //! Entry points: [`FhirDefinitions::load_dir`] and [`core()`] (the profiles
 //! directory found by [`locate_profiles_dir`], loaded once per process).
@@ -34,6 +49,9 @@
 //! core() -> Result<Arc<FhirDefinitions>, PackageError>
 //! locate_profiles_dir() -> Result<PathBuf, PackageError>     // $FHIRGATE_PROFILES, ./fhir-profiles, workspace
 //! FhirDefinitions::load_dir(path) -> Result<FhirDefinitions, PackageError>
+//! FhirDefinitions::with_resources(&base, Vec<(origin, json_text)>) -> Result<FhirDefinitions, PackageError>
+//! FhirDefinitions::with_packages(&base, &[tgz_or_folder_or_json], Vec<(origin, json_text)>)
+//!                                       -> Result<FhirDefinitions, PackageError>  // later URL wins
 //!   .structure_definition(canonical) -> Option<&StructureDefinition>     // url or url|version
 //!   .structure_definition_for_type("Patient") -> Option<&StructureDefinition>
 //!   .structure_definitions() / .type_definitions() -> impl Iterator<Item = &StructureDefinition>
@@ -49,10 +67,12 @@
 //!   .choice_types(parent, "valueQuantity") -> Option<("value", "Quantity")>
 //!   .base_type(t) -> Option<&str>, .is_subtype_of(t, ancestor) -> bool
 //!   .type_kind(t) -> Option<TypeKind>, .resource_types() -> impl Iterator<Item = &str>
+//!   .generate_snapshot(&sd_json) -> Result<Vec<Value>, ElementTreeError>  // from its differential
 //!   .counts() -> DefinitionCounts, .warnings() -> &[String]
 //!   .fhir_schema_path() -> Option<&Path>, .load_fhir_schema() -> Result<Value, PackageError>
 //! StructureDefinition { resource: CanonicalResource, type_name, kind, is_abstract, derivation,
 //!                       base_definition, has_snapshot }  .element_tree() .json() .url()
+//!                       .generated_snapshot() -> Option<Result<&str, &ElementTreeError>>
 //! CanonicalResource { resource_type, url, version, name, status, source }  .json() .raw_json()
 //! ElementTree: root(), get(id), element(id_or_path), children(id_or_path), children_of(id),
 //!              child(id_or_path, name), child_of(id, name), slices(id_or_path), slice(id, name),
@@ -70,8 +90,10 @@ mod element;
 mod error;
 mod header;
 mod index;
+mod layer;
 mod parallel;
 mod resource;
+mod snapshot;
 mod source;
 mod type_model;
 

@@ -122,6 +122,9 @@ pub struct StructureDefinition {
     pub base_definition: Option<String>,
     pub has_snapshot: bool,
     pub(crate) tree: OnceLock<Result<ElementTree, ElementTreeError>>,
+    /// For a definition published without snapshot: the `snapshot.element`
+    /// list generated at load, as compact JSON text (see `snapshot`).
+    pub(crate) generated_snapshot: OnceLock<Result<Arc<str>, ElementTreeError>>,
 }
 
 impl StructureDefinition {
@@ -138,7 +141,16 @@ impl StructureDefinition {
         self.derivation != Some(Derivation::Constraint)
     }
 
-    /// The compiled element tree of the snapshot (compiled once, cached).
+    /// The snapshot generated at load for a definition published without
+    /// one: Some(Ok(elements as JSON text)), Some(Err(why not)), or None.
+    pub fn generated_snapshot(&self) -> Option<Result<&str, &ElementTreeError>> {
+        self.generated_snapshot
+            .get()
+            .map(|result| result.as_ref().map(|text| text.as_ref()))
+    }
+
+    /// The compiled element tree of the snapshot, published or generated
+    /// (compiled once, cached).
     pub fn element_tree(&self) -> Result<&ElementTree, ElementTreeError> {
         self.tree
             .get_or_init(|| crate::compile::compile_tree(self))

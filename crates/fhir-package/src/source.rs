@@ -134,7 +134,7 @@ fn package_label(manifest_text: &str, location: &str) -> Result<String, PackageE
 
 /// An npm package folder (`package/package.json` or `package.json`), or a
 /// plain folder of definition files like the vendored core.
-fn discover_folder(dir: &Path) -> Result<Vec<Unit>, PackageError> {
+pub(crate) fn discover_folder(dir: &Path) -> Result<Vec<Unit>, PackageError> {
     let content_dir = if dir.join("package").join("package.json").is_file() {
         dir.join("package")
     } else {

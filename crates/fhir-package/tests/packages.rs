@@ -5,8 +5,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use fhir_package::{ElementTreeError, FhirDefinitions, Max, PackageError};
+
 use flate2::write::GzEncoder;
 use flate2::Compression;
+
+mod common;
+use common::build_tgz;
 
 const PROFILE: &str = "http://example.org/fhir/StructureDefinition/example-patient";
 
@@ -16,25 +20,6 @@ fn fixture_dir() -> PathBuf {
 
 fn vendored_core() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fhir-profiles/hl7.fhir.r4.core")
-}
-
-/// Builds an npm-style archive: every fixture file under `package/`.
-fn build_tgz(target: &Path, files: &[(&str, Vec<u8>)]) {
-    let file = fs::File::create(target).expect("create tgz");
-    let mut builder = tar::Builder::new(GzEncoder::new(file, Compression::fast()));
-    for (name, bytes) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, name, bytes.as_slice())
-            .expect("append");
-    }
-    builder
-        .into_inner()
-        .and_then(|encoder| encoder.finish())
-        .expect("finish tgz");
 }
 
 fn fixture_files() -> Vec<(String, Vec<u8>)> {
@@ -122,23 +107,40 @@ fn ig_tgz_beside_the_core_adds_its_profile() {
         .expect("name");
     assert_eq!(name.max_length, Some(200));
     assert_eq!(name.constraints[0].severity, "warning");
-    // The only warning: the fixture's profile published without snapshot.
-    assert_eq!(defs.warnings().len(), 1, "{:?}", defs.warnings());
-    assert!(defs.warnings()[0].contains("no-snapshot"));
+    // The fixture's profile published without snapshot gets one generated
+    // from its base in the core.
+    assert!(defs.warnings().is_empty(), "{:?}", defs.warnings());
+    let generated = defs
+        .element_tree("http://example.org/fhir/StructureDefinition/no-snapshot")
+        .expect("generated snapshot");
+    let subject = generated
+        .element("Observation.subject")
+        .and_then(|id| generated.get(id))
+        .expect("subject");
+    assert_eq!((subject.min, subject.max), (1, Max::Bounded(1)));
+    assert!(generated.element("Observation.component.code").is_some());
 }
 
 #[test]
-fn ig_folder_loads_and_profile_without_snapshot_is_reported() {
+fn ig_folder_loads_and_profile_without_its_base_is_reported() {
+    // Without the core, the differential-only profile has no base to build from.
     let defs = load(fixture_dir().parent().expect("fixtures dir"));
     assert!(defs.structure_definition(PROFILE).is_some());
     let url = "http://example.org/fhir/StructureDefinition/no-snapshot";
     assert!(!defs.structure_definition(url).expect("loaded").has_snapshot);
     match defs.element_tree(url) {
-        Err(PackageError::ElementTree(ElementTreeError::NoSnapshot { url: reported })) => {
-            assert_eq!(reported, url)
+        Err(PackageError::ElementTree(ElementTreeError::SnapshotGeneration {
+            url: reported,
+            reason,
+            ..
+        })) => {
+            assert_eq!(reported, url);
+            assert!(reason.contains("is not loaded"), "{reason}");
         }
-        other => panic!("expected NoSnapshot, got {other:?}"),
+        other => panic!("expected SnapshotGeneration, got {other:?}"),
     }
+    assert_eq!(defs.warnings().len(), 1, "{:?}", defs.warnings());
+    assert!(defs.warnings()[0].contains("no-snapshot"));
     assert!(matches!(
         defs.element_tree("http://example.org/unknown"),
         Err(PackageError::UnknownStructureDefinition { .. })

@@ -1,0 +1,37 @@
+//! Helpers shared by the package tests.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use fhir_package::FhirDefinitions;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+/// The vendored core, loaded once per test process.
+#[allow(dead_code)]
+pub fn core() -> Arc<FhirDefinitions> {
+    match fhir_package::core() {
+        Ok(definitions) => definitions,
+        Err(error) => panic!("core definitions must load: {error}"),
+    }
+}
+
+/// Builds an npm-style archive: every fixture file under `package/`.
+#[allow(dead_code)]
+pub fn build_tgz(target: &Path, files: &[(&str, Vec<u8>)]) {
+    let file = std::fs::File::create(target).expect("create tgz");
+    let mut builder = tar::Builder::new(GzEncoder::new(file, Compression::fast()));
+    for (name, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, name, bytes.as_slice())
+            .expect("append");
+    }
+    builder
+        .into_inner()
+        .and_then(|encoder| encoder.finish())
+        .expect("finish tgz");
+}

@@ -5,45 +5,41 @@
 use fhir_package::FhirDefinitions;
 use fhir_validate::{Validator, ValidatorConfig};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Core definitions plus `extras`: a temporary profiles directory holding
-/// links to the vendored core (and its inflate cache) and to each extra
-/// file, loaded with `FhirDefinitions::load_dir`.
+/// Core definitions plus `extras`: `.tgz` packages and JSON resources
+/// (one each, or a Bundle) layered over the shared core, which is not
+/// reloaded.
 pub fn definitions_with(
-    profiles_dir: &Path,
+    core: &FhirDefinitions,
     extras: &[PathBuf],
 ) -> Result<FhirDefinitions, String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let link = |from: &Path, name: &str| {
-        std::os::unix::fs::symlink(from, dir.path().join(name)).map_err(|e| e.to_string())
-    };
-    link(&profiles_dir.join("hl7.fhir.r4.core"), "hl7.fhir.r4.core")?;
-    if profiles_dir.join(".cache").is_dir() {
-        link(&profiles_dir.join(".cache"), ".cache")?;
+    let (packages, files): (Vec<PathBuf>, Vec<PathBuf>) = extras
+        .iter()
+        .cloned()
+        .partition(|p| p.extension().is_some_and(|e| e == "tgz"));
+    let mut texts = Vec::new();
+    for file in files {
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        texts.push((file.display().to_string(), text));
     }
-    for (i, extra) in extras.iter().enumerate() {
-        let name = extra
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("extra");
-        // Numbered so that files load in the manifest's order.
-        link(extra, &format!("x{i:03}-{name}"))?;
-    }
-    FhirDefinitions::load_dir(dir.path()).map_err(|e| e.to_string())
+    FhirDefinitions::with_packages(core, &packages, texts).map_err(|e| e.to_string())
 }
 
 /// One validator per distinct set of extra files, kept while consecutive
 /// steps share it (a case's base and profile steps often do).
 pub struct Loader {
+    core: Arc<FhirDefinitions>,
     profiles_dir: PathBuf,
     last: HashMap<Vec<PathBuf>, Arc<Validator>>,
 }
 
 impl Loader {
-    pub fn new(profiles_dir: PathBuf) -> Loader {
+    pub fn new(core: Arc<FhirDefinitions>, profiles_dir: PathBuf) -> Loader {
         Loader {
+            core,
             profiles_dir,
             last: HashMap::new(),
         }
@@ -53,9 +49,8 @@ impl Loader {
         if let Some(found) = self.last.get(extras) {
             return Ok(found.clone());
         }
-        let defs = definitions_with(&self.profiles_dir, extras)?;
-        // The temporary directory is gone once loaded: the schema is read
-        // from the vendored core.
+        let defs = definitions_with(&self.core, extras)?;
+        // The schema is the vendored core's.
         let config = ValidatorConfig {
             schema_path: Some(
                 self.profiles_dir

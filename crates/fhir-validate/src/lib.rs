@@ -13,11 +13,15 @@
 //!   pattern, maxLength, bindings via `terminology`), `slicing`,
 //!   `extensions`, `references` (targets, `#id`, dom-3), [`invariants`]
 //!   (FHIRPath constraints via `fhirpath`) and `profiles` (base, meta.profile,
-//!   requested and enforced profiles).
+//!   requested and enforced profiles); whole-resource rules the definitions
+//!   cannot express: `bundle_rules` (entry identity, links, search entries)
+//!   and `bundle_refs` (references a document or message must resolve).
 //!
 //! [`Validator`] owns the compiled state, is `Send + Sync`, and is meant to be
 //! built once and shared (`Arc<Validator>`) by every request.
 
+mod bundle_refs;
+mod bundle_rules;
 mod extensions;
 pub mod invariants;
 mod json_rules;

@@ -59,6 +59,18 @@ impl Engine {
             self.check_constraints(root, &item, &scope, sink);
         }
         self.check_contained_referenced(obj, expr, sink);
+        // Whole-resource rules depend on the resource, not on the profile:
+        // once, in the walk against the base definition.
+        if !profile_walk {
+            self.check_resource_rules(obj, expr, sink);
+        }
+    }
+
+    /// Rules on a whole resource of some types (see `bundle_rules`).
+    fn check_resource_rules(&self, obj: &Map<String, Value>, expr: &str, sink: &mut Sink) {
+        if obj.get("resourceType").and_then(Value::as_str) == Some("Bundle") {
+            self.check_bundle_rules(obj, expr, sink);
+        }
     }
 
     /// Matches the properties of `obj` to the children of `element`.

@@ -15,13 +15,19 @@
 //!   (FHIRPath constraints via `fhirpath`) and `profiles` (base, meta.profile,
 //!   requested and enforced profiles); whole-resource rules the definitions
 //!   cannot express: `bundle_rules` (entry identity, links, search entries)
-//!   and `bundle_refs` (references a document or message must resolve).
+//!   and `bundle_refs` (references a document or message must resolve);
+//!   `datatype_rules` (Attachment size and hash against its data);
+//!   `conformance_rules` and `differential_paths` (SearchParameter,
+//!   CapabilityStatement and StructureDefinition consistency).
 //!
 //! [`Validator`] owns the compiled state, is `Send + Sync`, and is meant to be
 //! built once and shared (`Arc<Validator>`) by every request.
 
 mod bundle_refs;
 mod bundle_rules;
+mod conformance_rules;
+mod datatype_rules;
+mod differential_paths;
 mod extensions;
 pub mod invariants;
 mod json_rules;

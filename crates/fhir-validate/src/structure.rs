@@ -66,10 +66,13 @@ impl Engine {
         }
     }
 
-    /// Rules on a whole resource of some types (see `bundle_rules`).
+    /// Rules on a whole resource of some types (`bundle_rules`,
+    /// `conformance_rules`).
     fn check_resource_rules(&self, obj: &Map<String, Value>, expr: &str, sink: &mut Sink) {
-        if obj.get("resourceType").and_then(Value::as_str) == Some("Bundle") {
-            self.check_bundle_rules(obj, expr, sink);
+        match obj.get("resourceType").and_then(Value::as_str) {
+            Some("Bundle") => self.check_bundle_rules(obj, expr, sink),
+            Some(rt) => self.check_conformance_rules(rt, obj, expr, sink),
+            None => {}
         }
     }
 
@@ -265,6 +268,9 @@ impl Engine {
         let Some(Value::Object(obj)) = item.value else {
             return;
         };
+        if !scope.profile_walk {
+            self.check_datatype_rules(code, obj, item, sink);
+        }
         if code == "Resource" || self.is_resource_type(code) {
             let container = (def.name == "contained").then_some(scope.local.as_slice());
             self.validate_structure(

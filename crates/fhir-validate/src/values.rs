@@ -101,7 +101,9 @@ impl Engine {
         let Some(vs) = value_set else { return };
         let codings: Vec<(Option<&str>, &str)> = match (type_code, value) {
             ("code" | "string" | "uri", Value::String(code)) => vec![(None, code.as_str())],
-            ("Coding", Value::Object(_)) => coding_of(value).into_iter().collect(),
+            // A Quantity bound to a value set (a profile's units) is
+            // checked by its system and code, like a Coding.
+            ("Coding" | "Quantity", Value::Object(_)) => coding_of(value).into_iter().collect(),
             ("CodeableConcept", Value::Object(obj)) => obj
                 .get("coding")
                 .and_then(Value::as_array)

@@ -40,7 +40,9 @@ mod schema_gate;
 pub mod schema_model;
 mod slicing;
 mod structure;
+mod value_limits;
 mod values;
+mod vital_signs;
 
 pub use report::{Issue, IssueType, Layer, Severity, ValidationReport};
 pub use schema_model::{FhirSchema, SchemaError};
@@ -164,7 +166,7 @@ impl Validator {
             discriminator_targets: Default::default(),
             bound_expansions: Default::default(),
             eval_context: fhirpath::EvalContext::with_model(model),
-            enforced: config.enforced_profiles,
+            enforced: profiles::with_global_profiles(&defs, config.enforced_profiles),
             defs,
         };
         Ok(Validator {

@@ -10,9 +10,24 @@
 
 use crate::report::{IssueType, Sink};
 use crate::Engine;
-use fhir_package::FhirDefinitions;
-use serde_json::Value;
+use fhir_package::{ElementDef, FhirDefinitions};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
+
+/// The profiles an element's type names for a nested resource (a Bundle
+/// profile's `entry.resource` typed `Organization` with a profile): those
+/// of the type that matches the resource's own type. The resource must
+/// conform to them, as to a requested profile.
+pub(crate) fn type_profiles(def: &ElementDef, resource: &Map<String, Value>) -> Vec<String> {
+    let Some(rt) = resource.get("resourceType").and_then(Value::as_str) else {
+        return Vec::new();
+    };
+    def.types
+        .iter()
+        .filter(|t| t.code == rt)
+        .flat_map(|t| t.profiles.iter().cloned())
+        .collect()
+}
 
 /// The operator's enforced profiles plus the `global` profiles of every
 /// loaded ImplementationGuide ("a set of profiles that all resources

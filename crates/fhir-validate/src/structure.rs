@@ -273,10 +273,11 @@ impl Engine {
         }
         if code == "Resource" || self.is_resource_type(code) {
             let container = (def.name == "contained").then_some(scope.local.as_slice());
+            let profiles = crate::profiles::type_profiles(def, obj);
             self.validate_structure(
                 item.value.unwrap_or(&Value::Null),
                 &item.expr(),
-                &[],
+                &profiles,
                 container,
                 sink,
             );

@@ -261,3 +261,66 @@ fn implementation_guide_globals_apply_to_their_type() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].starts_with("Patient.name"), "{errors:?}");
 }
+
+#[test]
+fn a_bundle_profile_applies_entry_type_profiles() {
+    let Some(core) = common::validator() else {
+        return;
+    };
+    let bundle_url = "http://example.org/fhir/StructureDefinition/org-bundle";
+    let org_url = "http://example.org/fhir/StructureDefinition/endpointed-org";
+    let v = validator_with(
+        core,
+        vec![
+            profile(
+                bundle_url,
+                "Bundle",
+                json!([{ "id": "Bundle.entry.resource", "path": "Bundle.entry.resource",
+                         "type": [{ "code": "Organization", "profile": [org_url] }] }]),
+            ),
+            profile(
+                org_url,
+                "Organization",
+                json!([
+                    { "id": "Organization.name", "path": "Organization.name", "min": 1 },
+                    { "id": "Organization.endpoint", "path": "Organization.endpoint",
+                      "type": [{ "code": "Reference",
+                                 "targetProfile": ["http://example.org/fhir/StructureDefinition/nowhere"] }] }
+                ]),
+            ),
+        ],
+    );
+    let bundle = |org: Value| {
+        json!({ "resourceType": "Bundle", "type": "collection",
+            "entry": [{ "fullUrl": "http://example.org/fhir/Organization/1", "resource": org }] })
+    };
+    let named = bundle(json!({ "resourceType": "Organization", "id": "1", "name": "Acme" }));
+    assert_eq!(
+        issues(&v, &named, &[bundle_url], Severity::Error),
+        Vec::<String>::new()
+    );
+
+    let nameless = bundle(
+        json!({ "resourceType": "Organization", "id": "1", "identifier": [{ "value": "1" }] }),
+    );
+    let errors = issues(&v, &nameless, &[bundle_url], Severity::Error);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("Bundle.entry[0].resource.name"),
+        "{errors:?}"
+    );
+
+    // A reference the profile restricts to a profile nobody can resolve.
+    let endpointed = bundle(
+        json!({ "resourceType": "Organization", "id": "1", "name": "Acme",
+        "endpoint": [{ "reference": "Endpoint/1" }] }),
+    );
+    let errors = issues(&v, &endpointed, &[bundle_url], Severity::Error);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains(
+            "target profile http://example.org/fhir/StructureDefinition/nowhere cannot be resolved"
+        ),
+        "{errors:?}"
+    );
+}

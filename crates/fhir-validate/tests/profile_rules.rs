@@ -324,3 +324,66 @@ fn a_bundle_profile_applies_entry_type_profiles() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_vital_sign_needs_ucum_units_from_its_value_set() {
+    let Some(v) = common::validator() else { return };
+    let weight = |system: &str, code: &str| {
+        json!({ "resourceType": "Observation", "status": "final",
+            "category": [{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                "code": "vital-signs" }] }],
+            "code": { "coding": [{ "system": "http://loinc.org", "code": "29463-7" }] },
+            "subject": { "reference": "Patient/1" }, "effectiveDateTime": "2020-06-30",
+            "valueQuantity": { "value": 70, "unit": "weight", "system": system, "code": code } })
+    };
+    let ucum = "http://unitsofmeasure.org";
+    assert_eq!(
+        issues(v, &weight(ucum, "kg"), &[], Severity::Error),
+        Vec::<String>::new()
+    );
+    let errors = issues(v, &weight(ucum, "kilo"), &[], Severity::Error);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("Observation.valueQuantity.code")
+                && e.contains("'kilo' is not in the required value set")),
+        "{errors:?}"
+    );
+    let errors = issues(
+        v,
+        &weight("http://example.org/units", "kg"),
+        &[],
+        Severity::Error,
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("Observation.valueQuantity.system")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_units_value_set_holds_a_coded_choice_value_as_extensible() {
+    let Some(v) = common::validator() else { return };
+    let heart_rate = json!({ "resourceType": "Observation", "status": "final",
+        "category": [{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "vital-signs" }] }],
+        "code": { "coding": [{ "system": "http://loinc.org", "code": "8867-4" }] },
+        "subject": { "reference": "Patient/1" }, "effectiveDateTime": "2020-06-30",
+        "valueQuantity": { "value": 48, "unit": "/min", "system": "http://unitsofmeasure.org", "code": "/min" },
+        "component": [{ "code": { "coding": [{ "system": "urn:iso:std:iso:11073:10101", "code": "68193" }] },
+            "valueCodeableConcept": { "coding": [{ "system": "urn:iso:std:iso:11073:10101", "code": "150588" }] } }] });
+    assert_eq!(
+        issues(v, &heart_rate, &[], Severity::Error),
+        Vec::<String>::new()
+    );
+    let warnings = issues(v, &heart_rate, &[], Severity::Warning);
+    assert!(
+        warnings.iter().any(
+            |w| w.starts_with("Observation.component[0].valueCodeableConcept")
+                && w.contains("urn:iso:std:iso:11073:10101#150588 is not in the units")
+        ),
+        "{warnings:?}"
+    );
+}

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::element::{
     Binding, Constraint, Discriminator, ElementDef, ElementId, ElementTree, Max, Slicing, TypeRef,
-    TypedValue,
+    TypedValue, ValueLimits,
 };
 use crate::error::ElementTreeError;
 use crate::resource::StructureDefinition;
@@ -202,6 +202,7 @@ fn parse_element(object: &Map<String, Value>) -> Result<ElementDef, String> {
         fixed: prefixed_value(object, "fixed"),
         pattern: prefixed_value(object, "pattern"),
         max_length,
+        value_limits: value_limits(object),
         binding: parse_binding(object, &id)?,
         constraints: parse_constraints(object, &id)?,
         slicing: parse_slicing(object, &id)?,
@@ -305,6 +306,12 @@ fn prefixed_value(object: &Map<String, Value>, prefix: &str) -> Option<TypedValu
                 value: value.clone(),
             })
     })
+}
+
+fn value_limits(object: &Map<String, Value>) -> Option<Box<ValueLimits>> {
+    let min = prefixed_value(object, "minValue");
+    let max = prefixed_value(object, "maxValue");
+    (min.is_some() || max.is_some()).then(|| Box::new(ValueLimits { min, max }))
 }
 
 fn parse_binding(object: &Map<String, Value>, id: &str) -> Result<Option<Binding>, String> {

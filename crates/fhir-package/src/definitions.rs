@@ -236,6 +236,12 @@ impl FhirDefinitions {
             .filter(|resource| resource.resource_type == resource_type)
     }
 
+    /// Every other canonical resource (latest version of each URL), e.g. to
+    /// find the ImplementationGuides whose `global` profiles apply.
+    pub fn canonical_resources(&self) -> impl Iterator<Item = &CanonicalResource> {
+        self.others.latest()
+    }
+
     pub fn value_sets(&self) -> impl Iterator<Item = &CanonicalResource> {
         self.value_sets.latest()
     }

@@ -100,6 +100,13 @@ pub struct TypedValue {
     pub value: Value,
 }
 
+/// The `minValue[x]` and `maxValue[x]` of an element (at least one set).
+#[derive(Debug, Clone)]
+pub struct ValueLimits {
+    pub min: Option<TypedValue>,
+    pub max: Option<TypedValue>,
+}
+
 /// One element of a snapshot.
 #[derive(Debug, Clone)]
 pub struct ElementDef {
@@ -118,6 +125,8 @@ pub struct ElementDef {
     pub fixed: Option<TypedValue>,
     pub pattern: Option<TypedValue>,
     pub max_length: Option<u32>,
+    /// `minValue[x]`/`maxValue[x]`, boxed: few elements have them.
+    pub value_limits: Option<Box<ValueLimits>>,
     pub binding: Option<Binding>,
     pub constraints: Vec<Constraint>,
     pub slicing: Option<Slicing>,

@@ -104,7 +104,7 @@ pub use cache::CACHE_ENV;
 pub use definitions::{DefinitionCounts, FhirDefinitions};
 pub use element::{
     type_suffix, Binding, Constraint, Discriminator, ElementDef, ElementId, ElementTree, Max,
-    Slicing, TypeRef, TypedValue,
+    Slicing, TypeRef, TypedValue, ValueLimits,
 };
 pub use error::{ElementTreeError, PackageError};
 pub use index::compare_versions;

@@ -208,7 +208,14 @@ impl JsonRules<'_> {
             (Value::Object(obj), false) => self.check_object("Element", obj, path, sink),
             (Value::Array(items), true) => {
                 let primary_len = primary.and_then(Value::as_array).map(Vec::len);
-                if primary_len.is_some_and(|n| n != items.len()) {
+                // Trailing nulls describe no item: a '_' array longer than
+                // the values only by nulls aligns (as the reference
+                // validator reads it).
+                let described =
+                    items.len() - items.iter().rev().take_while(|i| i.is_null()).count();
+                if primary_len
+                    .is_some_and(|n| n != items.len() && !(described <= n && n < items.len()))
+                {
                     sink.error(
                         IssueType::Structure,
                         &path.render(),

@@ -13,11 +13,21 @@
 //!   pattern, maxLength, bindings via `terminology`), `slicing`,
 //!   `extensions`, `references` (targets, `#id`, dom-3), [`invariants`]
 //!   (FHIRPath constraints via `fhirpath`) and `profiles` (base, meta.profile,
-//!   requested and enforced profiles).
+//!   requested and enforced profiles); whole-resource rules the definitions
+//!   cannot express: `bundle_rules` (entry identity, links, search entries)
+//!   and `bundle_refs` (references a document or message must resolve);
+//!   `datatype_rules` (Attachment size and hash against its data);
+//!   `conformance_rules` and `differential_paths` (SearchParameter,
+//!   CapabilityStatement and StructureDefinition consistency).
 //!
 //! [`Validator`] owns the compiled state, is `Send + Sync`, and is meant to be
 //! built once and shared (`Arc<Validator>`) by every request.
 
+mod bundle_refs;
+mod bundle_rules;
+mod conformance_rules;
+mod datatype_rules;
+mod differential_paths;
 mod extensions;
 pub mod invariants;
 mod json_rules;
@@ -30,7 +40,9 @@ mod schema_gate;
 pub mod schema_model;
 mod slicing;
 mod structure;
+mod value_limits;
 mod values;
+mod vital_signs;
 
 pub use report::{Issue, IssueType, Layer, Severity, ValidationReport};
 pub use schema_model::{FhirSchema, SchemaError};
@@ -155,7 +167,7 @@ impl Validator {
             discriminator_targets: Default::default(),
             bound_expansions: Default::default(),
             eval_context: fhirpath::EvalContext::with_model(model),
-            enforced: config.enforced_profiles,
+            enforced: profiles::with_global_profiles(&defs, config.enforced_profiles),
             defs,
         };
         Ok(Validator {

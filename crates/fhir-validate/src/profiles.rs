@@ -1,6 +1,9 @@
 //! Which definitions a resource is checked against: its type's base
 //! definition, every profile in `meta.profile`, the profiles the caller asks
-//! for and those the operator enforces for the type. An unknown profile in
+//! for, those the operator enforces for the type, the `global` profiles of
+//! the loaded ImplementationGuides, and the vital signs profile the
+//! specification requires for an Observation with a vital sign code
+//! ([`crate::vital_signs`]). An unknown profile in
 //! `meta.profile` is a warning (the spec lets a receiver ignore profiles it
 //! does not know); an unknown requested or enforced profile is an error,
 //! since conformance to it cannot be established. A profile published with
@@ -10,7 +13,55 @@
 
 use crate::report::{IssueType, Sink};
 use crate::Engine;
-use serde_json::Value;
+use fhir_package::{ElementDef, FhirDefinitions};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The profiles an element's type names for a nested resource (a Bundle
+/// profile's `entry.resource` typed `Organization` with a profile): those
+/// of the type that matches the resource's own type. The resource must
+/// conform to them, as to a requested profile.
+pub(crate) fn type_profiles(def: &ElementDef, resource: &Map<String, Value>) -> Vec<String> {
+    let Some(rt) = resource.get("resourceType").and_then(Value::as_str) else {
+        return Vec::new();
+    };
+    def.types
+        .iter()
+        .filter(|t| t.code == rt)
+        .flat_map(|t| t.profiles.iter().cloned())
+        .collect()
+}
+
+/// The operator's enforced profiles plus the `global` profiles of every
+/// loaded ImplementationGuide ("a set of profiles that all resources
+/// covered by this implementation guide must conform to"): loading an IG's
+/// package is taken as adopting it. Read once, when the validator is built.
+pub(crate) fn with_global_profiles(
+    defs: &FhirDefinitions,
+    mut enforced: HashMap<String, Vec<String>>,
+) -> HashMap<String, Vec<String>> {
+    let guides = defs
+        .canonical_resources()
+        .filter(|r| r.resource_type == "ImplementationGuide");
+    for guide in guides {
+        let Some(globals) = guide.json().get("global").and_then(Value::as_array) else {
+            continue;
+        };
+        for global in globals {
+            let (Some(rt), Some(profile)) = (
+                global.get("type").and_then(Value::as_str),
+                global.get("profile").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            let profiles = enforced.entry(rt.to_string()).or_default();
+            if !profiles.iter().any(|p| p == profile) {
+                profiles.push(profile.to_string());
+            }
+        }
+    }
+    enforced
+}
 
 impl Engine {
     /// Structure layer for one resource (nested ones recurse through here).
@@ -46,11 +97,13 @@ impl Engine {
             .map(|p| p.iter().filter_map(Value::as_str).collect::<Vec<_>>())
             .unwrap_or_default();
         let enforced = self.enforced.get(rt).map(Vec::as_slice).unwrap_or_default();
+        let implied = crate::vital_signs::implied_profile(resource);
         let mut applied: Vec<&str> = vec![base.url.as_str()];
         let wanted = declared
             .iter()
             .map(|p| (*p, false))
-            .chain(requested.iter().chain(enforced).map(|p| (p.as_str(), true)));
+            .chain(requested.iter().chain(enforced).map(|p| (p.as_str(), true)))
+            .chain(implied.as_deref().map(|p| (p, false)));
         for (url, must_know) in wanted {
             let canonical = url.split('|').next().unwrap_or(url);
             if applied.contains(&canonical) {

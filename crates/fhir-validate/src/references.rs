@@ -19,7 +19,16 @@ use std::sync::{Arc, RwLock};
 /// `TypeRef` for the engine's whole life.
 #[derive(Default)]
 pub(crate) struct TargetMemo {
-    targets: RwLock<FnvHashMap<usize, Arc<[String]>>>,
+    targets: RwLock<FnvHashMap<usize, Arc<Targets>>>,
+}
+
+/// What a reference type's targetProfiles allow.
+#[derive(Default)]
+struct Targets {
+    /// Resource types; empty means any.
+    allowed: Vec<String>,
+    /// Target profiles no loaded definition has.
+    unknown: Vec<String>,
 }
 
 impl Engine {
@@ -49,7 +58,20 @@ impl Engine {
             None => None,
         };
         let declared = obj.get("type").and_then(Value::as_str);
-        let allowed = self.allowed_targets_memo(type_ref);
+        let targets = self.allowed_targets_memo(type_ref);
+        // As the reference validator does: a reference that a profile
+        // restricts to a profile nobody can resolve cannot be shown to
+        // conform, so it is an error, not a silent pass.
+        if reference.is_some() {
+            for url in &targets.unknown {
+                sink.error(
+                    IssueType::NotFound,
+                    &path.render(),
+                    format!("target profile {url} cannot be resolved, so this reference cannot be checked against it"),
+                );
+            }
+        }
+        let allowed = &targets.allowed;
         if allowed.is_empty() {
             return;
         }
@@ -68,7 +90,7 @@ impl Engine {
         }
     }
 
-    fn allowed_targets_memo(&self, type_ref: &TypeRef) -> Arc<[String]> {
+    fn allowed_targets_memo(&self, type_ref: &TypeRef) -> Arc<Targets> {
         let key = type_ref as *const TypeRef as usize;
         let memo = &self.reference_targets.targets;
         if let Ok(known) = memo.read() {
@@ -76,23 +98,31 @@ impl Engine {
                 return found.clone();
             }
         }
-        let allowed: Arc<[String]> = self.allowed_targets(type_ref).into();
+        let allowed = Arc::new(self.allowed_targets(type_ref));
         if let Ok(mut known) = memo.write() {
             known.insert(key, allowed.clone());
         }
         allowed
     }
 
-    /// Resource types allowed by the targetProfiles; empty means any.
-    fn allowed_targets(&self, type_ref: &TypeRef) -> Vec<String> {
-        let mut out = Vec::new();
+    /// Resource types allowed by the targetProfiles (empty means any), and
+    /// the target profiles that are not known.
+    fn allowed_targets(&self, type_ref: &TypeRef) -> Targets {
+        let mut out = Targets::default();
+        let mut any = false;
         for url in &type_ref.target_profiles {
             match self.defs.structure_definition(url) {
-                Some(sd) if sd.type_name == "Resource" => return Vec::new(),
-                Some(sd) => out.push(sd.type_name.clone()),
+                Some(sd) if sd.type_name == "Resource" => any = true,
+                Some(sd) => out.allowed.push(sd.type_name.clone()),
                 // A target profile we do not know: cannot restrict.
-                None => return Vec::new(),
+                None => {
+                    any = true;
+                    out.unknown.push(url.clone());
+                }
             }
+        }
+        if any {
+            out.allowed.clear();
         }
         out
     }

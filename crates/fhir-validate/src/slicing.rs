@@ -21,8 +21,12 @@ use std::sync::RwLock;
 /// constraint plans).
 #[derive(Default)]
 pub(crate) struct DiscriminatorMemo {
-    targets: RwLock<FnvHashMap<(usize, ElementId, usize), Option<ElementId>>>,
+    targets: RwLock<FnvHashMap<(usize, ElementId, usize), Targets>>,
 }
+
+/// The elements a discriminator path leads to: the element at the path,
+/// then those reached through slices of the elements on the way.
+type Targets = SmallVec<[ElementId; 2]>;
 
 /// Values found at a discriminator path: usually one or two.
 type Found<'v> = SmallVec<[&'v Value; 4]>;
@@ -42,13 +46,13 @@ impl Engine {
         let slices = &def.slices;
         let assigned: Vec<Option<ElementId>> = items
             .iter()
-            .map(|(item, _)| {
+            .map(|(item, item_type)| {
                 let value = item.value?;
                 slices.iter().copied().find(|slice| {
                     slicing
                         .discriminators
                         .iter()
-                        .all(|d| self.discriminator_matches(tree, *slice, d, value))
+                        .all(|d| self.discriminator_matches(tree, *slice, d, value, *item_type))
                 })
             })
             .collect();
@@ -130,23 +134,30 @@ impl Engine {
         slice: ElementId,
         d: &Discriminator,
         value: &Value,
+        item_type: Option<&TypeRef>,
     ) -> bool {
         let path = d.path.trim();
-        let target = if path == "$this" {
-            Some(slice)
+        let targets = if path == "$this" {
+            SmallVec::from_slice(&[slice])
         } else {
-            self.discriminator_target(tree, slice, d, path)
+            self.discriminator_targets(tree, slice, d, path)
         };
+        let target = targets.first().copied();
         let found = values_at(value, path);
         match d.kind.as_str() {
             "value" | "pattern" => {
-                let Some(target_def) = target.and_then(|t| tree.get(t)) else {
+                let expected: SmallVec<[&Value; 2]> = targets
+                    .iter()
+                    .filter_map(|t| tree.get(*t))
+                    .filter_map(|t| t.fixed.as_ref().or(t.pattern.as_ref()))
+                    .map(|e| &e.value)
+                    .collect();
+                if expected.is_empty() {
                     return self.extension_url_matches(tree, slice, path, &found);
-                };
-                match target_def.fixed.as_ref().or(target_def.pattern.as_ref()) {
-                    Some(expected) => found.iter().any(|v| matches_pattern(v, &expected.value)),
-                    None => self.extension_url_matches(tree, slice, path, &found),
                 }
+                found
+                    .iter()
+                    .any(|v| expected.iter().any(|e| matches_pattern(v, e)))
             }
             "exists" => {
                 let must_exist = target.and_then(|t| tree.get(t)).is_some_and(|t| t.min > 0);
@@ -156,27 +167,22 @@ impl Engine {
                 let Some(target_def) = target.and_then(|t| tree.get(t)) else {
                     return true;
                 };
-                let Some(wanted) = target_def.types.first() else {
-                    return true;
-                };
-                found
-                    .iter()
-                    .any(|v| match v.get("resourceType").and_then(Value::as_str) {
-                        Some(rt) => rt == wanted.code || wanted.code == "Resource",
-                        None => true,
-                    })
+                let on_this = path == "$this";
+                found.iter().any(|v| {
+                    type_matches(&target_def.types, v, on_this.then_some(item_type).flatten())
+                })
             }
             _ => true,
         }
     }
 
-    fn discriminator_target(
+    fn discriminator_targets(
         &self,
         tree: &ElementTree,
         slice: ElementId,
         d: &Discriminator,
         path: &str,
-    ) -> Option<ElementId> {
+    ) -> Targets {
         let key = (
             tree as *const ElementTree as usize,
             slice,
@@ -185,16 +191,14 @@ impl Engine {
         let memo = &self.discriminator_targets.targets;
         if let Ok(known) = memo.read() {
             if let Some(found) = known.get(&key) {
-                return *found;
+                return found.clone();
             }
         }
-        let target = tree
-            .get(slice)
-            .and_then(|s| tree.element(&format!("{}.{}", s.id, path)));
+        let targets = targets_of(tree, slice, path);
         if let Ok(mut known) = memo.write() {
-            known.insert(key, target);
+            known.insert(key, targets.clone());
         }
-        target
+        targets
     }
 
     /// Extension slices are discriminated by `url`, which the snapshot often
@@ -219,6 +223,61 @@ impl Engine {
             .map(String::as_str);
         let expected = expected.or(slice_def.slice_name.as_deref());
         found.iter().any(|v| v.as_str() == expected)
+    }
+}
+
+/// The elements `path` leads to from `slice`. A fixed value often sits
+/// inside a slice on the way (vital signs' `component` is discriminated by
+/// `code.coding.code`, fixed in `component:SystolicBP.code.coding:SBPCode`),
+/// so besides the element at the path itself, the walk also follows every
+/// slice of each element it passes.
+fn targets_of(tree: &ElementTree, slice: ElementId, path: &str) -> Targets {
+    let mut targets = Targets::new();
+    if let Some(direct) = tree
+        .get(slice)
+        .and_then(|s| tree.element(&format!("{}.{}", s.id, path)))
+    {
+        targets.push(direct);
+    }
+    let mut current: Vec<ElementId> = vec![slice];
+    for step in path.split('.') {
+        let mut next = Vec::new();
+        for at in current {
+            if let Some(child) = tree.child_of(at, step) {
+                next.push(child);
+                if let Some(def) = tree.get(child) {
+                    next.extend(def.slices.iter().copied());
+                }
+            }
+        }
+        current = next;
+    }
+    for found in current {
+        if !targets.contains(&found) {
+            targets.push(found);
+        }
+    }
+    targets
+}
+
+/// Whether a value found at a type (or profile) discriminator's path has one
+/// of the slice's types. A resource names its type; a datatype value does
+/// not, so on `$this` the item's own type (from its choice property name)
+/// decides. Elsewhere a datatype value matches: its type cannot be read
+/// from the JSON. A profile discriminator is approximated by the profile's
+/// type: the reference validator validates the value against the profile.
+fn type_matches(wanted: &[TypeRef], value: &Value, item_type: Option<&TypeRef>) -> bool {
+    if wanted.is_empty() {
+        return true;
+    }
+    if let Some(rt) = value.get("resourceType").and_then(Value::as_str) {
+        return wanted
+            .iter()
+            .any(|w| w.code == rt || w.code == "Resource" || w.code == "DomainResource");
+    }
+    match item_type {
+        Some(actual) => wanted.iter().any(|w| w.code == actual.code),
+        None => true,
     }
 }
 

@@ -59,6 +59,21 @@ impl Engine {
             self.check_constraints(root, &item, &scope, sink);
         }
         self.check_contained_referenced(obj, expr, sink);
+        // Whole-resource rules depend on the resource, not on the profile:
+        // once, in the walk against the base definition.
+        if !profile_walk {
+            self.check_resource_rules(obj, expr, sink);
+        }
+    }
+
+    /// Rules on a whole resource of some types (`bundle_rules`,
+    /// `conformance_rules`).
+    fn check_resource_rules(&self, obj: &Map<String, Value>, expr: &str, sink: &mut Sink) {
+        match obj.get("resourceType").and_then(Value::as_str) {
+            Some("Bundle") => self.check_bundle_rules(obj, expr, sink),
+            Some(rt) => self.check_conformance_rules(rt, obj, expr, sink),
+            None => {}
+        }
     }
 
     /// Matches the properties of `obj` to the children of `element`.
@@ -253,12 +268,16 @@ impl Engine {
         let Some(Value::Object(obj)) = item.value else {
             return;
         };
+        if !scope.profile_walk {
+            self.check_datatype_rules(code, obj, item, sink);
+        }
         if code == "Resource" || self.is_resource_type(code) {
             let container = (def.name == "contained").then_some(scope.local.as_slice());
+            let profiles = crate::profiles::type_profiles(def, obj);
             self.validate_structure(
                 item.value.unwrap_or(&Value::Null),
                 &item.expr(),
-                &[],
+                &profiles,
                 container,
                 sink,
             );

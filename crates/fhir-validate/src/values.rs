@@ -1,5 +1,6 @@
 //! Per-value rules of an element definition: `fixed[x]` (exact), `pattern[x]`
-//! (the instance contains the pattern), `maxLength`, and terminology
+//! (the instance contains the pattern), `maxLength`, `minValue[x]`/`maxValue[x]`
+//! ([`crate::value_limits`]), and terminology
 //! bindings through the `terminology` crate (required: error when the code
 //! is not in the ValueSet; extensible: warning; preferred: information; an
 //! undecidable membership is never an error).
@@ -22,6 +23,8 @@ use terminology::{Expansion, Verdict};
 pub(crate) struct ExpansionMemo {
     expansions: RwLock<FnvHashMap<TextAddress, Option<Arc<Expansion>>>>,
 }
+
+const UCUM: &str = "http://unitsofmeasure.org";
 
 /// Address and length of a text owned by the definitions.
 type TextAddress = (usize, usize);
@@ -71,6 +74,9 @@ impl Engine {
                 );
             }
         }
+        if let Some(limits) = &def.value_limits {
+            crate::value_limits::check_value_limits(limits, item, sink);
+        }
         if let Some(binding) = &def.binding {
             self.check_binding(
                 &binding.strength,
@@ -101,7 +107,9 @@ impl Engine {
         let Some(vs) = value_set else { return };
         let codings: Vec<(Option<&str>, &str)> = match (type_code, value) {
             ("code" | "string" | "uri", Value::String(code)) => vec![(None, code.as_str())],
-            ("Coding", Value::Object(_)) => coding_of(value).into_iter().collect(),
+            // A Quantity bound to a value set (a profile's units) is
+            // checked by its system and code, like a Coding.
+            ("Coding" | "Quantity", Value::Object(_)) => coding_of(value).into_iter().collect(),
             ("CodeableConcept", Value::Object(obj)) => obj
                 .get("coding")
                 .and_then(Value::as_array)
@@ -128,6 +136,21 @@ impl Engine {
                 Verdict::Unknown => return,
             }
         }
+        // A value set of UCUM units bound to a choice element (vital signs'
+        // `component.value[x]`) constrains a Quantity's unit; a coded value
+        // of the same choice is held to it as if the binding were
+        // extensible, as the reference validator does.
+        let units_only = matches!(type_code, "Coding" | "CodeableConcept")
+            && !expansion.concepts.is_empty()
+            && expansion.concepts.iter().all(|c| c.system == UCUM);
+        let (severity, strength) = if units_only && severity == Severity::Error {
+            (
+                Severity::Warning,
+                "units (held as extensible for a coded value)",
+            )
+        } else {
+            (severity, strength)
+        };
         sink.push(
             severity,
             IssueType::CodeInvalid,

@@ -8,13 +8,15 @@ use std::collections::HashMap;
 
 const VITALS: &str = "http://hl7.org/fhir/StructureDefinition/vitalsigns";
 
+/// A valid Observation that is not a vital sign (a vital sign code would
+/// bring its vital signs profile, which needs a category).
 fn observation() -> serde_json::Value {
     json!({
         "resourceType": "Observation", "id": "o1", "status": "final",
-        "code": { "coding": [{ "system": "http://loinc.org", "code": "29463-7" }] },
+        "code": { "coding": [{ "system": "http://loinc.org", "code": "2339-0" }] },
         "subject": { "reference": "Patient/p1" },
         "effectiveDateTime": "2024-01-02T10:00:00Z",
-        "valueQuantity": { "value": 70.5, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg" }
+        "valueQuantity": { "value": 95, "unit": "mg/dL", "system": "http://unitsofmeasure.org", "code": "mg/dL" }
     })
 }
 
@@ -246,4 +248,17 @@ fn one_finding_is_reported_once_across_layers() {
             "the precise message is kept"
         );
     }
+}
+
+#[test]
+fn trailing_nulls_in_a_primitive_array_companion_still_align() {
+    let Some(v) = common::validator() else { return };
+    let patient = json!({ "resourceType": "Patient",
+        "name": [{ "given": ["a"], "_given": [{ "id": "g1" }, null] }] });
+    let report = v.validate(&patient, &ValidateOptions::default());
+    assert!(!report.has_errors(), "{:?}", report.issues);
+    let misaligned = json!({ "resourceType": "Patient",
+        "name": [{ "given": ["a"], "_given": [null, { "id": "g2" }] }] });
+    let report = v.validate(&misaligned, &ValidateOptions::default());
+    assert!(report.has_errors(), "{:?}", report.issues);
 }

@@ -11,6 +11,7 @@ const REALLY_INVALID: &[(&str, &str)] = &[
     ("DeviceUseStatement-example.json", "reasonReference to a Procedure; R4 allows Condition|Observation|DiagnosticReport|DocumentReference|Media"),
     ("ImplementationGuide-fhir.json", "name and status are 1..1 and missing"),
     ("MedicationRequest-medrx0301.json", "dispenseRequest.performer references a Practitioner; R4 allows Organization only"),
+    ("Observation-f202.json", "code 8310-5 is a body temperature, which SHALL conform to the bodytemp vital signs profile (effective[x] 1..1); it has no effective[x]"),
     ("Observation-clinical-gender.json", "performer references an Encounter, which is not an allowed target"),
     ("Questionnaire-qs1.json", "nested items have no linkId (1..1)"),
     ("SearchParameter-codesystem-extensions-CodeSystem-author.json", "base is 1..* and missing"),

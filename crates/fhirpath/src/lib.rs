@@ -22,7 +22,7 @@ pub mod model;
 pub mod output;
 pub mod package_model;
 mod parser;
-mod ucum;
+pub mod ucum;
 pub mod value;
 
 use std::sync::Arc;

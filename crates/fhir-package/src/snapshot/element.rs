@@ -31,7 +31,7 @@ pub(crate) fn merge_element(
             "condition" | "alias" | "mapping" => append_unique(element, key, value),
             "binding" | "slicing" => merge_object(element, key, value),
             _ => {
-                if let Some(prefix) = ["fixed", "pattern"]
+                if let Some(prefix) = ["fixed", "pattern", "minValue", "maxValue"]
                     .into_iter()
                     .find(|prefix| is_prefixed(key, prefix))
                 {

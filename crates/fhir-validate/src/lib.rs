@@ -17,6 +17,7 @@
 //!   cannot express: `bundle_rules` (entry identity, links, search entries)
 //!   and `bundle_refs` (references a document or message must resolve);
 //!   `datatype_rules` (Attachment size and hash against its data);
+//!   `extension_context` (where an extension may be used);
 //!   `conformance_rules` and `differential_paths` (SearchParameter,
 //!   CapabilityStatement and StructureDefinition consistency).
 //!
@@ -28,6 +29,7 @@ mod bundle_rules;
 mod conformance_rules;
 mod datatype_rules;
 mod differential_paths;
+mod extension_context;
 mod extensions;
 pub mod invariants;
 mod json_rules;

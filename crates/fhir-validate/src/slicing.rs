@@ -156,13 +156,18 @@ impl Engine {
                 let Some(target_def) = target.and_then(|t| tree.get(t)) else {
                     return true;
                 };
-                let Some(wanted) = target_def.types.first() else {
+                if target_def.types.is_empty() {
                     return true;
-                };
+                }
+                // A slice may allow several types (Practitioner or
+                // PractitionerRole): an item of any of them belongs to it.
                 found
                     .iter()
                     .any(|v| match v.get("resourceType").and_then(Value::as_str) {
-                        Some(rt) => rt == wanted.code || wanted.code == "Resource",
+                        Some(rt) => target_def
+                            .types
+                            .iter()
+                            .any(|t| rt == t.code || t.code == "Resource"),
                         None => true,
                     })
             }

@@ -66,9 +66,10 @@ impl Engine {
         }
     }
 
-    /// Rules on a whole resource of some types (`bundle_rules`,
-    /// `conformance_rules`).
+    /// Rules on a whole resource (`narrative_links`) and on resources of
+    /// some types (`bundle_rules`, `conformance_rules`).
     fn check_resource_rules(&self, obj: &Map<String, Value>, expr: &str, sink: &mut Sink) {
+        self.check_narrative_links(obj, expr, sink);
         match obj.get("resourceType").and_then(Value::as_str) {
             Some("Bundle") => self.check_bundle_rules(obj, expr, sink),
             Some(rt) => self.check_conformance_rules(rt, obj, expr, sink),

@@ -2,10 +2,8 @@
 //! of them, so its cardinality counts them all.
 mod common;
 
-use fhir_package::FhirDefinitions;
-use fhir_validate::{ValidateOptions, Validator, ValidatorConfig};
+use fhir_validate::ValidateOptions;
 use serde_json::json;
-use std::sync::Arc;
 
 #[test]
 fn a_slice_of_several_types_counts_each_of_them() {
@@ -24,16 +22,7 @@ fn a_slice_of_several_types_counts_each_of_them() {
               "type": [{ "code": "Practitioner" }, { "code": "PractitionerRole" }] }
         ] }
     });
-    let defs = FhirDefinitions::with_resources(
-        core.definitions(),
-        vec![("test".into(), profile.to_string())],
-    )
-    .expect("profile layers over the core");
-    let config = ValidatorConfig {
-        schema_path: core.definitions().fhir_schema_path().map(Into::into),
-        ..ValidatorConfig::default()
-    };
-    let v = Validator::new(Arc::new(defs), config).expect("validator builds");
+    let v = common::validator_with(core, &[profile]);
     let bundle = |types: &[&str]| {
         let entries: Vec<_> = types
             .iter()

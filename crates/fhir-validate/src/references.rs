@@ -1,7 +1,9 @@
 //! References and contained resources: local `#id` references must resolve
 //! to a contained resource (ref-1), the referenced type must be one the
-//! element's targetProfiles allow, and every contained resource must be
-//! referenced from elsewhere in its container or refer to it (dom-3).
+//! element's targetProfiles allow (a profile naming target profiles this
+//! server does not know is an error: the reference cannot be checked), and
+//! every contained resource must be referenced from elsewhere in its
+//! container or refer to it (dom-3).
 
 use crate::invariants::ResourceScope;
 use crate::path::Path;
@@ -49,6 +51,9 @@ impl Engine {
             None => None,
         };
         let declared = obj.get("type").and_then(Value::as_str);
+        if scope.profile_walk {
+            self.check_target_profiles_known(type_ref, path, sink);
+        }
         let allowed = self.allowed_targets_memo(type_ref);
         if allowed.is_empty() {
             return;
@@ -63,6 +68,21 @@ impl Engine {
                         "a reference to {found} is not allowed here (allowed: {})",
                         allowed.join(", ")
                     ),
+                );
+            }
+        }
+    }
+
+    /// A profile that restricts a reference to target profiles this server
+    /// does not know cannot be checked: like an unknown requested profile,
+    /// that is an error (core definitions name only known ones).
+    fn check_target_profiles_known(&self, type_ref: &TypeRef, path: &Path, sink: &mut Sink) {
+        for url in &type_ref.target_profiles {
+            if self.defs.structure_definition(url).is_none() {
+                sink.error(
+                    IssueType::NotSupported,
+                    &path.render(),
+                    format!("target profile {url} is not known to this server; the reference cannot be checked against it"),
                 );
             }
         }

@@ -274,10 +274,17 @@ impl Engine {
         }
         if code == "Resource" || self.is_resource_type(code) {
             let container = (def.name == "contained").then_some(scope.local.as_slice());
+            // A profile on the type (a profiled Bundle's entries) applies to
+            // the nested resource; several profiles mean "any of them",
+            // which is not checked.
+            let profiles = match type_ref.profiles.as_slice() {
+                [one] => std::slice::from_ref(one),
+                _ => &[],
+            };
             self.validate_structure(
                 item.value.unwrap_or(&Value::Null),
                 &item.expr(),
-                &[],
+                profiles,
                 container,
                 sink,
             );

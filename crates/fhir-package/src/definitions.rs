@@ -193,7 +193,8 @@ impl FhirDefinitions {
     }
 
     /// The compiled element tree of a StructureDefinition (`url` or `url|version`).
-    /// A profile published without snapshot gives `ElementTreeError::NoSnapshot`.
+    /// A profile published without snapshot uses the one generated at load, or
+    /// gives `ElementTreeError::SnapshotGeneration` saying why there is none.
     pub fn element_tree(&self, canonical: &str) -> Result<&ElementTree, PackageError> {
         let sd = self.structure_definition(canonical).ok_or_else(|| {
             PackageError::UnknownStructureDefinition {

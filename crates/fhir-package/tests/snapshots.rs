@@ -137,7 +137,8 @@ fn a_differential_only_patient_profile_gets_its_snapshot() {
         ]
     );
 
-    // The extension slice: min from the differential, the rest from the extension.
+    // The extension slice: cardinality from the differential (within the
+    // sliced element's), definition texts from the extension.
     let extension = element(tree, "Patient.extension");
     assert_eq!(
         extension
@@ -147,7 +148,7 @@ fn a_differential_only_patient_profile_gets_its_snapshot() {
         Some("url")
     );
     let birth_place = element(tree, "Patient.extension:birthPlace");
-    assert_eq!((birth_place.min, birth_place.max), (1, Max::Bounded(1)));
+    assert_eq!((birth_place.min, birth_place.max), (1, Max::Unbounded));
     assert_eq!(
         birth_place.types[0].profiles,
         ["http://hl7.org/fhir/StructureDefinition/patient-birthPlace"]
@@ -196,7 +197,7 @@ fn a_profile_on_a_differential_only_profile_builds_on_its_generated_snapshot() {
         .is_some());
     assert_eq!(
         card(tree, "Patient.extension:birthPlace"),
-        (1, Max::Bounded(1))
+        (1, Max::Unbounded)
     );
     // Its own constraints, inside the inherited slice.
     assert_eq!(
@@ -290,6 +291,65 @@ fn an_observation_profile_slices_components_and_constrains_the_choice() {
     assert!(element(tree, "Observation.component.referenceRange")
         .content_reference
         .is_none());
+}
+
+#[test]
+fn constraints_below_a_choice_of_several_types_go_to_a_type_slice() {
+    let url = "http://example.org/max-value";
+    let differential = json!([
+        { "path": "Observation.value[x].value", "maxValueDecimal": 100 }
+    ]);
+    let mut sd: Value = serde_json::from_str(&profile(url, "", differential).1).expect("json");
+    sd["type"] = json!("Observation");
+    sd["baseDefinition"] = json!("http://hl7.org/fhir/StructureDefinition/Observation");
+    let defs = core();
+    let elements = defs.generate_snapshot(&sd).expect("generated");
+    let find = |id: &str| {
+        elements
+            .iter()
+            .find(|element| element["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+    };
+    // value[x] keeps every type; the Quantity slice carries the constraint.
+    assert!(find("Observation.value[x]")["type"]
+        .as_array()
+        .is_some_and(|t| t.len() == 11));
+    assert_eq!(
+        find("Observation.value[x]")["slicing"]["discriminator"][0]["type"],
+        "type"
+    );
+    let slice = find("Observation.value[x]:valueQuantity");
+    assert_eq!(slice["type"], json!([{ "code": "Quantity" }]));
+    assert_eq!(slice["min"], 0);
+    assert_eq!(
+        find("Observation.value[x]:valueQuantity.value")["maxValueDecimal"],
+        100
+    );
+}
+
+#[test]
+fn a_choice_narrowed_and_constrained_by_its_type_name_is_one_element() {
+    let differential = json!([
+        { "path": "Observation.value[x]", "type": [{ "code": "Quantity" }] },
+        { "path": "Observation.valueQuantity", "minValueQuantity": { "value": 0, "code": "kg" } },
+        { "path": "Observation.valueQuantity.code", "min": 1 }
+    ]);
+    let mut sd: Value =
+        serde_json::from_str(&profile("http://example.org/min-value", "", differential).1)
+            .expect("json");
+    sd["type"] = json!("Observation");
+    sd["baseDefinition"] = json!("http://hl7.org/fhir/StructureDefinition/Observation");
+    let elements = core().generate_snapshot(&sd).expect("generated");
+    let value = elements
+        .iter()
+        .find(|element| element["id"] == "Observation.value[x]")
+        .expect("value[x]");
+    assert_eq!(value["type"], json!([{ "code": "Quantity" }]));
+    assert_eq!(value["minValueQuantity"]["code"], "kg");
+    assert!(value.get("slicing").is_none());
+    assert!(elements
+        .iter()
+        .any(|element| element["id"] == "Observation.value[x].code" && element["min"] == 1));
 }
 
 fn profile(url: &str, base: &str, differential: Value) -> (String, String) {

@@ -74,9 +74,12 @@ fn check_types(
             .get("code")
             .and_then(Value::as_str)
             .ok_or("a type without code")?;
+        // FHIRPath system types (on `id`, `url`, primitive values) stand
+        // for the FHIR primitive a profile may name instead.
         let allowed = base.iter().any(|base_code| {
             *base_code == code
                 || OPEN_TYPES.contains(base_code)
+                || base_code.starts_with("http://hl7.org/fhirpath/")
                 || defs.is_subtype_of(code, base_code)
         });
         if !allowed {

@@ -8,10 +8,10 @@
 
 use serde_json::{json, Map, Value};
 
+use super::choice::choice_rename;
 use super::element::merge_element;
 use super::tree::{type_codes, Node};
 use super::Generator;
-use crate::element::type_suffix;
 
 /// Where in the profile the generator is, for error messages.
 type Failure = (String, String);
@@ -30,6 +30,10 @@ impl Generator<'_> {
             children: Vec::new(),
             slices: Vec::new(),
         };
+        if !diff.children.is_empty() && base.children.is_empty() && out.type_codes().len() > 1 {
+            let rewritten = self.as_type_slice(&out, diff, id)?;
+            return self.merge(base, &rewritten, id);
+        }
         let expanded;
         let base_children = if !diff.children.is_empty() && base.children.is_empty() {
             expanded = self.expand(&out, id)?;
@@ -67,29 +71,7 @@ impl Generator<'_> {
                     used[index] = true;
                 }
             }
-            let merged = match (exact, renamed.len()) {
-                (None, 0) => base_child.clone(),
-                (Some(diff_child), 0) => self.merge(base_child, diff_child, &child_id)?,
-                (None, 1) if is_prohibition(renamed[0].0) && base_child.type_codes().len() > 1 => {
-                    without_type(base_child, &renamed[0].1)
-                }
-                (None, 1) => {
-                    let (diff_child, code) = &renamed[0];
-                    let narrowed = narrowed_to(diff_child, &base_child.name, code);
-                    self.merge(base_child, &narrowed, &child_id)?
-                }
-                (exact, _) => {
-                    let mut combined = exact
-                        .cloned()
-                        .unwrap_or_else(|| Node::named_like(base_child));
-                    for (diff_child, code) in &renamed {
-                        let mut slice = narrowed_to(diff_child, &base_child.name, code);
-                        slice.slice_name = Some(diff_child.name.clone());
-                        combined.slices.push(slice);
-                    }
-                    self.merge(base_child, &combined, &child_id)?
-                }
-            };
+            let merged = self.merge_child(base_child, exact, renamed, &child_id)?;
             out.push(merged);
         }
         if let Some(index) = used.iter().position(|used| !used) {
@@ -152,7 +134,8 @@ impl Generator<'_> {
 
     /// A new slice is optional unless the differential says otherwise, and
     /// a slice on a profiled type (an extension) takes its definition texts
-    /// and, unless given, its max from that profile's root element.
+    /// from that profile's root element (its cardinality stays the
+    /// differential's, within the sliced element's).
     fn apply_slice_defaults(
         &mut self,
         slice: &mut Node,
@@ -184,23 +167,11 @@ impl Generator<'_> {
                     element.insert(key.to_string(), value.clone());
                 }
             }
-            if let (false, Some(max)) = (stated("max"), root.get("max")) {
-                element.insert("max".into(), max.clone());
-            }
         }
         if !stated("min") {
             element.insert("min".into(), json!(0));
         }
         Ok(())
-    }
-}
-
-impl Node {
-    fn named_like(base: &Node) -> Node {
-        Node {
-            name: base.name.clone(),
-            ..Node::default()
-        }
     }
 }
 
@@ -230,62 +201,6 @@ fn inline_content_reference(
 
 fn slice_id(id: &str, slice: &Node) -> String {
     format!("{id}:{}", slice.slice_name.as_deref().unwrap_or(""))
-}
-
-/// For `valueQuantity` against `value[x]`: Some(Ok("Quantity")), or an
-/// error when the base does not allow that type; None when not a rename.
-fn choice_rename(base_child: &Node, diff_name: &str) -> Option<Result<String, String>> {
-    let prefix = base_child.name.strip_suffix("[x]")?;
-    let suffix = diff_name.strip_prefix(prefix)?;
-    if !suffix.starts_with(|c: char| c.is_ascii_uppercase()) {
-        return None;
-    }
-    let codes = base_child.type_codes();
-    let found = codes.iter().find(|code| type_suffix(code) == suffix);
-    Some(match found {
-        Some(code) => Ok(code.to_string()),
-        None => Err(format!(
-            "{diff_name}: type {suffix} is not allowed by the base (allowed: {})",
-            codes.join(", ")
-        )),
-    })
-}
-
-/// `max: "0"` on a type-specific name (`valueQuantity`).
-fn is_prohibition(diff_child: &Node) -> bool {
-    diff_child
-        .element
-        .as_ref()
-        .and_then(|element| element.get("max"))
-        .and_then(Value::as_str)
-        == Some("0")
-}
-
-/// `valueQuantity` prohibited where `value[x]` allows other types too: the
-/// choice keeps every type but that one.
-fn without_type(base_child: &Node, code: &str) -> Node {
-    let mut node = base_child.clone();
-    if let Some(types) = node
-        .element
-        .as_mut()
-        .and_then(|element| element.get_mut("type"))
-        .and_then(Value::as_array_mut)
-    {
-        types.retain(|type_json| type_json.get("code").and_then(Value::as_str) != Some(code));
-    }
-    node
-}
-
-/// The differential node for `valueQuantity` as one on `value[x]` whose
-/// type is Quantity (unless it already narrows the type itself).
-fn narrowed_to(diff_child: &Node, base_name: &str, code: &str) -> Node {
-    let mut narrowed = diff_child.clone();
-    narrowed.name = base_name.to_string();
-    let element = narrowed.element.get_or_insert_with(Map::new);
-    if !element.contains_key("type") {
-        element.insert("type".into(), json!([{ "code": code }]));
-    }
-    narrowed
 }
 
 /// Extensions and choices are sliced implicitly (by url, by type); any

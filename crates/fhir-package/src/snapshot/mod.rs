@@ -3,8 +3,9 @@
 //! generated first when the base has none).
 //!
 //! `tree` parses element lists into trees by id and writes them back;
-//! `merge` lays the differential over the base tree (children, choices,
-//! slices, datatype expansion); `element` merges one element.
+//! `merge` lays the differential over the base tree (children, slices,
+//! datatype expansion); `choice` handles choices named by type
+//! (`valueQuantity`); `element` merges one element.
 //!
 //! Snapshots are generated when definitions are loaded
 //! ([`FhirDefinitions::load_dir`], [`FhirDefinitions::with_packages`]) and
@@ -15,6 +16,7 @@
 //! definitions, and a profile that cannot be expanded is reported in
 //! [`FhirDefinitions::warnings`] at start-up, not at first validation.
 
+mod choice;
 mod element;
 mod merge;
 mod tree;
@@ -248,7 +250,7 @@ impl Generator<'_> {
         })
     }
 
-    fn snapshot_root(
+    pub(crate) fn snapshot_root(
         &mut self,
         sd: &StructureDefinition,
         id: &str,
@@ -263,16 +265,16 @@ impl Generator<'_> {
         })
     }
 
-    /// The root element of a type profile (an extension definition).
+    /// The root element of a type profile (an extension definition); empty
+    /// when that profile is not loaded, since only its texts are taken.
     fn profile_root(
         &mut self,
         url: &str,
         id: &str,
     ) -> Result<Map<String, Value>, (String, String)> {
-        let sd = self
-            .defs
-            .structure_definition(url)
-            .ok_or_else(|| (id.to_string(), format!("profile {url} is not loaded")))?;
+        let Some(sd) = self.defs.structure_definition(url) else {
+            return Ok(Map::new());
+        };
         if sd.derivation == Some(Derivation::Specialization) && sd.has_snapshot {
             // A type, not a profile: nothing to take over.
             return Ok(Map::new());

@@ -43,7 +43,7 @@ fn split_id(id: &str) -> Vec<&str> {
 }
 
 impl Node {
-    fn named(name: &str) -> Node {
+    pub(crate) fn named(name: &str) -> Node {
         Node {
             name: name.to_string(),
             ..Node::default()
@@ -246,5 +246,60 @@ fn emit(node: &Node, path: &str, id: &str, is_slice: bool, out: &mut Vec<Value>)
             format!("{id}:{slice_name}")
         };
         emit(slice, path, &slice_id, true, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn elements_without_ids_take_the_slice_opened_above_them() {
+        let elements = [
+            json!({ "path": "Patient" }),
+            json!({ "path": "Patient.identifier", "slicing": { "rules": "open" } }),
+            json!({ "path": "Patient.identifier", "sliceName": "mrn" }),
+            json!({ "path": "Patient.identifier.system", "fixedUri": "urn:x" }),
+            json!({ "path": "Patient.name" }),
+            json!({ "path": "Patient.identifier.value" }),
+        ];
+        let root = match parse_elements(&elements) {
+            Ok(root) => root,
+            Err(error) => panic!("{}: {}", error.element, error.reason),
+        };
+        let system = root.find("identifier:mrn.system").expect("slice child");
+        assert!(system
+            .element
+            .as_ref()
+            .is_some_and(|e| e.contains_key("fixedUri")));
+        // Leaving the sliced path closes the slice.
+        assert!(root.find("identifier.value").is_some());
+        let ids: Vec<String> = flatten(&root)
+            .iter()
+            .filter_map(|e| e["id"].as_str().map(str::to_string))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "Patient",
+                "Patient.identifier",
+                "Patient.identifier.value",
+                "Patient.identifier:mrn",
+                "Patient.identifier:mrn.system",
+                "Patient.name",
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_element_lists_are_errors() {
+        let second_root = [json!({ "id": "Patient" }), json!({ "id": "Observation" })];
+        assert!(parse_elements(&second_root).is_err());
+        let duplicate = [json!({ "id": "Patient" }), json!({ "id": "Patient" })];
+        assert!(parse_elements(&duplicate).is_err());
+        assert!(parse_elements(&[json!("text")]).is_err());
+        assert!(parse_elements(&[json!({ "id": "Patient:s" })]).is_err());
+        assert!(parse_elements(&[]).is_err());
     }
 }

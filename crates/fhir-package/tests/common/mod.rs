@@ -35,3 +35,20 @@ pub fn build_tgz(target: &Path, files: &[(&str, Vec<u8>)]) {
         .and_then(|encoder| encoder.finish())
         .expect("finish tgz");
 }
+
+/// `<workspace root>/../shared/data/<rel>`, or None (after printing the skip
+/// line) when it is absent; absent under CI=true is a failure.
+#[allow(dead_code)]
+pub fn shared_data(rel: &str) -> Option<std::path::PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel);
+    if path.exists() {
+        return Some(path);
+    }
+    if std::env::var("CI").is_ok_and(|value| value == "true") {
+        panic!("../shared/data/{rel} not found (required when CI=true)");
+    }
+    println!("skipped: ../shared/data/{rel} not found");
+    None
+}

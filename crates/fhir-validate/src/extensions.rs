@@ -3,8 +3,9 @@
 //! sorted into), with ext-1 checked natively (a value or nested extensions,
 //! not both). An unknown extension is a warning, modifier or not (the
 //! definition may simply not be loaded here); a profile that closes the
-//! extension slicing turns it into an error through slicing. The extension
-//! context (where an extension may be used) is not checked yet.
+//! extension slicing turns it into an error through slicing. Where an
+//! extension may be used (its context, and `modifierExtension` for modifier
+//! extensions) is checked by [`crate::extension_context`].
 
 use crate::invariants::ResourceScope;
 use crate::report::{IssueType, Sink};
@@ -61,6 +62,10 @@ impl Engine {
             .and_then(|sd| sd.element_tree().ok());
         match ext_tree {
             Some(ext_tree) => {
+                if !scope.profile_walk {
+                    let rt = scope.resource_type();
+                    self.check_extension_use(definition_url, ext_tree, item, rt, sink);
+                }
                 self.walk_object(ext_tree, ext_tree.root(), obj, &item.path, scope, sink);
                 if let Some(root) = ext_tree.get(ext_tree.root()) {
                     self.check_constraints(root, item, scope, sink);

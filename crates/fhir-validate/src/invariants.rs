@@ -100,6 +100,11 @@ impl<'v> ResourceScope<'v> {
         }
     }
 
+    /// The type of the resource being walked.
+    pub fn resource_type(&self) -> Option<&str> {
+        self.resource.get("resourceType")?.as_str()
+    }
+
     pub fn local_type(&self, id: &str) -> Option<String> {
         self.local
             .iter()

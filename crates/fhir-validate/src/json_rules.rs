@@ -208,14 +208,11 @@ impl JsonRules<'_> {
             (Value::Object(obj), false) => self.check_object("Element", obj, path, sink),
             (Value::Array(items), true) => {
                 let primary_len = primary.and_then(Value::as_array).map(Vec::len);
-                // Trailing nulls describe no item: a '_' array longer than
-                // the values only by nulls aligns (as the reference
-                // validator reads it).
-                let described =
-                    items.len() - items.iter().rev().take_while(|i| i.is_null()).count();
-                if primary_len
-                    .is_some_and(|n| n != items.len() && !(described <= n && n < items.len()))
-                {
+                // Trailing nulls in `_x` carry nothing; the reference
+                // validator accepts them, and so do we.
+                let carried = items.len() - items.iter().rev().take_while(|i| i.is_null()).count();
+                let misaligned = |n: usize| n != items.len() && !(carried <= n && n < items.len());
+                if primary_len.is_some_and(misaligned) {
                     sink.error(
                         IssueType::Structure,
                         &path.render(),

@@ -17,6 +17,8 @@
 //!   cannot express: `bundle_rules` (entry identity, links, search entries)
 //!   and `bundle_refs` (references a document or message must resolve);
 //!   `datatype_rules` (Attachment size and hash against its data);
+//!   `extension_context` (where an extension may be used);
+//!   `narrative_links` (`href="#x"` leads to an anchor of the narrative);
 //!   `conformance_rules` and `differential_paths` (SearchParameter,
 //!   CapabilityStatement and StructureDefinition consistency).
 //!
@@ -28,9 +30,11 @@ mod bundle_rules;
 mod conformance_rules;
 mod datatype_rules;
 mod differential_paths;
+mod extension_context;
 mod extensions;
 pub mod invariants;
 mod json_rules;
+mod narrative_links;
 mod path;
 pub mod primitives;
 mod profiles;

@@ -66,9 +66,10 @@ impl Engine {
         }
     }
 
-    /// Rules on a whole resource of some types (`bundle_rules`,
-    /// `conformance_rules`).
+    /// Rules on a whole resource (`narrative_links`) and on resources of
+    /// some types (`bundle_rules`, `conformance_rules`).
     fn check_resource_rules(&self, obj: &Map<String, Value>, expr: &str, sink: &mut Sink) {
+        self.check_narrative_links(obj, expr, sink);
         match obj.get("resourceType").and_then(Value::as_str) {
             Some("Bundle") => self.check_bundle_rules(obj, expr, sink),
             Some(rt) => self.check_conformance_rules(rt, obj, expr, sink),
@@ -273,11 +274,18 @@ impl Engine {
         }
         if code == "Resource" || self.is_resource_type(code) {
             let container = (def.name == "contained").then_some(scope.local.as_slice());
+            // A profile on the resource's type (a profiled Bundle's entries)
+            // applies to the nested resource; several profiles mean "any of
+            // them", which is not checked.
             let profiles = crate::profiles::type_profiles(def, obj);
+            let profiles: &[String] = match profiles.as_slice() {
+                [_] => &profiles,
+                _ => &[],
+            };
             self.validate_structure(
                 item.value.unwrap_or(&Value::Null),
                 &item.expr(),
-                &profiles,
+                profiles,
                 container,
                 sink,
             );

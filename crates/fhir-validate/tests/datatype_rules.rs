@@ -2,10 +2,8 @@
 //! Quantity bound to a value set (a profile's units) is checked by its code.
 mod common;
 
-use fhir_package::FhirDefinitions;
-use fhir_validate::{ValidateOptions, Validator, ValidatorConfig};
+use fhir_validate::{ValidateOptions, Validator};
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 fn error_messages(v: &Validator, resource: &Value, profiles: Vec<String>) -> Vec<String> {
     let opts = ValidateOptions {
@@ -68,16 +66,7 @@ fn a_quantity_bound_by_a_profile_is_checked_by_its_code() {
             "type": [{ "code": "Quantity" }],
             "binding": { "strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/age-units" } }] }
     });
-    let defs = FhirDefinitions::with_resources(
-        core.definitions(),
-        vec![("test".into(), profile.to_string())],
-    )
-    .expect("profile layers over the core");
-    let config = ValidatorConfig {
-        schema_path: core.definitions().fhir_schema_path().map(Into::into),
-        ..ValidatorConfig::default()
-    };
-    let v = Validator::new(Arc::new(defs), config).expect("validator builds");
+    let v = common::validator_with(core, &[profile]);
     let observation = |code: &str| {
         json!({ "resourceType": "Observation", "status": "final", "code": { "text": "age" },
             "valueQuantity": { "value": 3, "system": "http://unitsofmeasure.org", "code": code } })

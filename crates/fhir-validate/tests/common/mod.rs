@@ -39,3 +39,19 @@ pub fn validator() -> Option<&'static Validator> {
         })
         .as_ref()
 }
+
+/// A validator over the core definitions of `core` plus `resources`
+/// (profiles, value sets...), sharing the core's schema.
+pub fn validator_with(core: &Validator, resources: &[serde_json::Value]) -> Validator {
+    let extra = resources
+        .iter()
+        .map(|r| ("test".to_string(), r.to_string()))
+        .collect();
+    let defs = fhir_package::FhirDefinitions::with_resources(core.definitions(), extra)
+        .expect("resources layer over the core");
+    let config = ValidatorConfig {
+        schema_path: core.definitions().fhir_schema_path().map(Into::into),
+        ..ValidatorConfig::default()
+    };
+    Validator::new(std::sync::Arc::new(defs), config).expect("validator builds")
+}

@@ -56,7 +56,7 @@ impl Loader {
                 self.profiles_dir
                     .join("hl7.fhir.r4.core/fhir.schema.json.gz"),
             ),
-            ..ValidatorConfig::default()
+            enforced_profiles: global_profiles(extras),
         };
         let validator = Validator::new(Arc::new(defs), config).map_err(|e| e.to_string())?;
         let validator = Arc::new(validator);
@@ -64,4 +64,35 @@ impl Loader {
         self.last.insert(extras.to_vec(), validator.clone());
         Ok(validator)
     }
+}
+
+/// The `global` profiles of the ImplementationGuides among `extras`: the
+/// reference validator applies them to every resource of their type, as an
+/// operator's enforced profiles do here.
+fn global_profiles(extras: &[PathBuf]) -> HashMap<String, Vec<String>> {
+    let mut enforced: HashMap<String, Vec<String>> = HashMap::new();
+    for path in extras
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let Ok(guide) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        if guide["resourceType"] != "ImplementationGuide" {
+            continue;
+        }
+        for global in guide["global"].as_array().into_iter().flatten() {
+            if let (Some(rt), Some(profile)) = (global["type"].as_str(), global["profile"].as_str())
+            {
+                enforced
+                    .entry(rt.to_string())
+                    .or_default()
+                    .push(profile.to_string());
+            }
+        }
+    }
+    enforced
 }

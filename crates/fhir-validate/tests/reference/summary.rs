@@ -94,7 +94,7 @@ pub fn print_disagreements(outcomes: &[Outcome]) {
 }
 
 fn short(text: &str) -> String {
-    const MAX: usize = 160;
+    const MAX: usize = 300;
     match text.char_indices().nth(MAX) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_string(),

@@ -19,9 +19,14 @@ pub fn run(
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
     let validator = build_validator(profiles_dir, enforced)?;
+    // One line per resource on each stream: buffered, not a write each.
+    let mut out = std::io::BufWriter::new(out);
+    let mut progress = std::io::BufWriter::new(std::io::stderr().lock());
     let mut all_valid = true;
     for input in inputs(files) {
         let (name, bytes) = input?;
+        // One resource parsed at a time: a large NDJSON file is never held
+        // as parsed JSON all at once.
         for (label, parsed) in resources(&name, &bytes) {
             let issues = match parsed {
                 Ok(resource) => validate(&validator, &resource, profiles),
@@ -37,42 +42,48 @@ pub fn run(
             // Say which input this outcome is about, as a FHIR-valid extension-free field would not.
             outcome["id"] = Value::String(sanitize_id(&label));
             writeln!(out, "{}", serde_json::to_string(&outcome)?)?;
-            eprintln!("{label}: {}", summary(&issues));
+            writeln!(progress, "{label}: {}", summary(&issues))?;
         }
     }
+    out.flush()?;
+    progress.flush()?;
     Ok(all_valid)
 }
 
-/// One JSON document, or NDJSON (one resource a line, numbered in the label).
-fn resources(name: &str, bytes: &[u8]) -> Vec<(String, Result<Value, String>)> {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(value) => vec![(name.to_owned(), Ok(value))],
-        Err(whole_error) => {
-            let text = String::from_utf8_lossy(bytes);
-            let lines: Vec<(usize, &str)> = text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-                .collect();
-            let first_is_json = lines
-                .first()
-                .is_some_and(|(_, l)| serde_json::from_str::<Value>(l).is_ok());
-            if !first_is_json {
-                return vec![(
-                    name.to_owned(),
-                    Err(format!("not valid JSON: {whole_error}")),
-                )];
-            }
-            lines
-                .into_iter()
-                .map(|(index, line)| {
-                    let parsed = serde_json::from_str(line)
-                        .map_err(|e| format!("line {}: not valid JSON: {e}", index + 1));
-                    (format!("{name}:{}", index + 1), parsed)
-                })
-                .collect()
-        }
+type Parsed = (String, Result<Value, String>);
+
+/// One JSON document, or NDJSON (one resource a line, numbered in the
+/// label), parsed lazily.
+fn resources<'a>(name: &'a str, bytes: &'a [u8]) -> Box<dyn Iterator<Item = Parsed> + 'a> {
+    let whole_error = match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => return Box::new(std::iter::once((name.to_owned(), Ok(value)))),
+        Err(whole_error) => whole_error,
+    };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => std::borrow::Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
+    };
+    let first_is_json = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok());
+    if !first_is_json {
+        return Box::new(std::iter::once((
+            name.to_owned(),
+            Err(format!("not valid JSON: {whole_error}")),
+        )));
     }
+    let lines: Vec<(usize, String)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(index, l)| (index, l.to_owned()))
+        .collect();
+    Box::new(lines.into_iter().map(move |(index, line)| {
+        let parsed = serde_json::from_str(&line)
+            .map_err(|e| format!("line {}: not valid JSON: {e}", index + 1));
+        (format!("{name}:{}", index + 1), parsed)
+    }))
 }
 
 fn summary(issues: &[Issue]) -> String {

@@ -32,33 +32,53 @@ pub const SKIPPED: &[(&str, &str)] = &[
     ("txt-2", "XHTML narrative content rules need an XHTML parser; only the div shape is checked"),
 ];
 
-const MAX_CACHED_EXPRESSIONS: usize = 50_000;
+/// How many rooted texts (see [`rooted_prefix`]) are kept parsed at most.
+/// They carry the instance's array indexes, so the set of texts grows with
+/// the traffic; the map is emptied when it reaches this size. A backbone
+/// constraint rooted at an index seen before (the usual shapes:
+/// `Patient.contact[0]`, `Bundle.entry[3].resource...`) is parsed once.
+const MAX_ROOTED_EXPRESSIONS: usize = 4_096;
 
-/// Parsed constraint expressions, by text (None when the text does not parse).
-/// Rooted texts are long (a path and a whole constraint), so the map hashes
-/// them a word at a time (foldhash) rather than a byte at a time (FNV).
+type ParsedMap = HashMap<String, Option<Arc<Expression>>, foldhash::fast::FixedState>;
+
+/// Parsed constraint expressions, by text (None when the text does not
+/// parse). The constraint texts of the definitions are kept for the
+/// validator's life (bounded by the definitions); rooted texts are kept in
+/// a second map bounded by [`MAX_ROOTED_EXPRESSIONS`]. Rooted texts are long
+/// (a path and a whole constraint), so the maps hash them a word at a time
+/// (foldhash) rather than a byte at a time (FNV).
 #[derive(Default)]
 pub(crate) struct ExpressionCache {
-    parsed: RwLock<HashMap<String, Option<Arc<Expression>>, foldhash::fast::FixedState>>,
+    constraints: RwLock<ParsedMap>,
+    rooted: RwLock<ParsedMap>,
 }
 
 impl ExpressionCache {
-    fn get(&self, text: &str) -> Option<Arc<Expression>> {
-        if let Ok(map) = self.parsed.read() {
-            if let Some(found) = map.get(text) {
-                return found.clone();
-            }
-        }
-        let parsed = fhirpath::parse(text).ok().map(Arc::new);
-        if let Ok(mut map) = self.parsed.write() {
-            // Rooted texts carry array indexes; a bound keeps hostile
-            // inputs (huge arrays) from growing the cache without limit.
-            if map.len() < MAX_CACHED_EXPRESSIONS {
-                map.insert(text.to_string(), parsed.clone());
-            }
-        }
-        parsed
+    /// A constraint's own expression, as its definition gives it.
+    fn constraint(&self, text: &str) -> Option<Arc<Expression>> {
+        get_or_parse(&self.constraints, text, usize::MAX)
     }
+
+    /// A `{prefix}.select({constraint})` text built from an instance path.
+    fn rooted(&self, text: &str) -> Option<Arc<Expression>> {
+        get_or_parse(&self.rooted, text, MAX_ROOTED_EXPRESSIONS)
+    }
+}
+
+fn get_or_parse(map: &RwLock<ParsedMap>, text: &str, bound: usize) -> Option<Arc<Expression>> {
+    if let Ok(map) = map.read() {
+        if let Some(found) = map.get(text) {
+            return found.clone();
+        }
+    }
+    let parsed = fhirpath::parse(text).ok().map(Arc::new);
+    if let Ok(mut map) = map.write() {
+        if map.len() >= bound {
+            map.clear();
+        }
+        map.insert(text.to_string(), parsed.clone());
+    }
+    parsed
 }
 
 /// What the checks of one resource need besides the focus: `%resource` for
@@ -174,7 +194,7 @@ impl Engine {
             .filter(|(_, text)| !text.contains("resolve()"))
             .map(|(index, text)| Planned {
                 index,
-                expression: self.expressions.get(text),
+                expression: self.expressions.constraint(text),
                 from_type_definition: def
                     .constraints
                     .get(index)
@@ -228,7 +248,7 @@ impl Engine {
                 None
             };
             if let Some(rooted) = rooted {
-                let outcome = match self.expressions.get(&rooted) {
+                let outcome = match self.expressions.rooted(&rooted) {
                     Some(e) => e
                         .evaluate_bool(&self.eval_context, scope.resource)
                         .map_err(|e| e.to_string()),

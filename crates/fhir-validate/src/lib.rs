@@ -6,8 +6,9 @@
 //! - `json_rules`: FHIR JSON representation rules and primitive lexical
 //!   forms ([`primitives`]), driven by the type model read from the R4 JSON
 //!   schema ([`schema_model`]);
-//! - `schema_gate`: the R4 JSON schema via the `jsonschema` crate, one
-//!   lazily compiled validator per resource type;
+//! - `schema_gate`: the R4 JSON schema via the `jsonschema` crate, compiled
+//!   once into one validator for every resource type when the [`Validator`]
+//!   is built;
 //! - `structure`: the StructureDefinition walk over `fhir-package` element
 //!   trees (unknown elements, cardinality, choices), with `values` (fixed,
 //!   pattern, maxLength, bindings via `terminology`), `slicing`,
@@ -119,7 +120,10 @@ pub struct ValidatorConfig {
     pub schema_path: Option<PathBuf>,
 }
 
-/// What the structure layer needs, shared by its modules.
+/// What the structure layer needs, shared by its modules. Every memo here
+/// is keyed by the definitions (element definitions by address, type names
+/// and texts they contain), never by instance data, except the rooted
+/// expressions of `invariants`, which have a fixed bound.
 pub(crate) struct Engine {
     defs: Arc<FhirDefinitions>,
     /// Shared with the terminology operations (see [`Validator::terminology`]).
@@ -147,9 +151,11 @@ pub struct Validator {
 }
 
 impl Validator {
-    /// Builds a validator over loaded definitions. Compiled state (schema
-    /// validators, element trees, parsed invariants) is created lazily on
-    /// first use and shared; wrap the validator in an `Arc` and share it.
+    /// Builds a validator over loaded definitions. The JSON schema is
+    /// compiled here; the rest of the compiled state (element trees, parsed
+    /// invariants, constraint plans, expansions) is created on first use and
+    /// kept for the validator's life, keyed only by the definitions (see
+    /// [`Engine`]); wrap the validator in an `Arc` and share it.
     pub fn new(
         defs: Arc<FhirDefinitions>,
         config: ValidatorConfig,
@@ -179,13 +185,6 @@ impl Validator {
             gate,
             engine,
         })
-    }
-
-    /// Compiles every per-type schema validator now (about 0.3 s per
-    /// resource type on first use otherwise), e.g. at server start in a
-    /// background task.
-    pub fn warm_up(&self) {
-        self.gate.compile_all();
     }
 
     /// The terminology the bindings are checked with, for the terminology

@@ -1,25 +1,25 @@
-//! Layer b: the R4 JSON schema through the `jsonschema` crate. One compiled
-//! validator per resource type, built the first time that type is seen
-//! (`OnceLock` per type). In each per-type schema, `ResourceList` (any
-//! resource: contained, Bundle.entry.resource...) is reduced to "an object
-//! with a resourceType"; this layer then finds those nested resources itself
-//! and validates each with its own type's validator. That keeps every
-//! compiled validator small and gives nested errors their full path.
+//! Layer b: the R4 JSON schema through the `jsonschema` crate, compiled
+//! once into one validator shared by every resource type: its root holds,
+//! per resource type, `if resourceType is T then $ref T`, so each definition
+//! (datatypes included) is compiled once however many resource types reach
+//! it, and memory is bounded by the schema, not by the types or instances
+//! seen. In that document `ResourceList` (any resource: contained,
+//! Bundle.entry.resource...) is reduced to "an object with a resourceType";
+//! this layer then finds those nested resources itself and validates each
+//! with the same validator. That gives nested errors their full path.
 
 use crate::report::{IssueType, Sink};
 use crate::schema_model::{FhirSchema, RESOURCE_LIST};
-use fnv::FnvHashMap as HashMap;
+use fnv::FnvHashSet as HashSet;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
 use jsonschema::Validator;
 use serde_json::{json, Value};
-use std::sync::OnceLock;
 
 pub(crate) struct SchemaGate {
-    /// The patched definitions with `ResourceList` reduced, shared by every
-    /// per-type schema document.
-    definitions: Value,
-    validators: HashMap<String, OnceLock<Result<Validator, String>>>,
+    /// The resource types of the schema (`ResourceList`'s members).
+    resource_types: HashSet<String>,
+    validator: Result<Validator, String>,
 }
 
 impl SchemaGate {
@@ -29,7 +29,7 @@ impl SchemaGate {
             .get("definitions")
             .cloned()
             .unwrap_or_else(|| json!({}));
-        let resource_names: Vec<String> = definitions
+        let resource_types: Vec<String> = definitions
             .get(RESOURCE_LIST)
             .and_then(|r| r.get("oneOf"))
             .and_then(Value::as_array)
@@ -46,56 +46,31 @@ impl SchemaGate {
                 json!({ "type": "object", "required": ["resourceType"] }),
             );
         }
-        let validators = resource_names
-            .into_iter()
-            .map(|n| (n, OnceLock::new()))
+        // A resource of type T is checked by `definitions/T` alone: the
+        // other branches' conditions fail, which makes them hold.
+        let branches: Vec<Value> = resource_types
+            .iter()
+            .map(|name| {
+                json!({
+                    "if": { "properties": { "resourceType": { "const": name } } },
+                    "then": { "$ref": format!("#/definitions/{name}") },
+                })
+            })
             .collect();
+        let doc = json!({ "allOf": branches, "definitions": definitions });
+        let validator = jsonschema::options()
+            // `if`/`then` are draft-07; the R4 schema (draft-06) uses no
+            // keyword whose meaning changed between the two drafts.
+            .with_draft(jsonschema::Draft::Draft7)
+            // The R4 patterns need no look-around; the `regex` engine
+            // compiles them much faster than fancy-regex.
+            .with_pattern_options(jsonschema::PatternOptions::regex())
+            .build(&doc)
+            .map_err(|e| e.to_string());
         SchemaGate {
-            definitions,
-            validators,
+            resource_types: resource_types.into_iter().collect(),
+            validator,
         }
-    }
-
-    fn validator(&self, resource_type: &str) -> Option<&Result<Validator, String>> {
-        let cell = self.validators.get(resource_type)?;
-        Some(cell.get_or_init(|| {
-            let doc = json!({
-                "$ref": format!("#/definitions/{resource_type}"),
-                "definitions": self.reachable_definitions(resource_type),
-            });
-            jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft6)
-                // The R4 patterns need no look-around; the `regex` engine
-                // compiles them much faster than fancy-regex.
-                .with_pattern_options(jsonschema::PatternOptions::regex())
-                .build(&doc)
-                .map_err(|e| e.to_string())
-        }))
-    }
-
-    pub fn compile_all(&self) {
-        for name in self.validators.keys() {
-            let _ = self.validator(name);
-        }
-    }
-
-    /// Only the definitions reachable from `root`: the compiler would
-    /// otherwise compile all 680 for every resource type (about a second
-    /// each).
-    fn reachable_definitions(&self, root: &str) -> Value {
-        let mut out = serde_json::Map::new();
-        let mut pending = vec![root.to_string()];
-        while let Some(name) = pending.pop() {
-            if out.contains_key(&name) {
-                continue;
-            }
-            let Some(def) = self.definitions.get(&name) else {
-                continue;
-            };
-            collect_refs(def, &mut pending);
-            out.insert(name, def.clone());
-        }
-        Value::Object(out)
     }
 
     /// Validates `value` as a resource and every resource nested in it.
@@ -110,16 +85,16 @@ impl SchemaGate {
             return;
         };
         let here = if expr.is_empty() { rt } else { expr };
-        match self.validator(rt) {
-            None => {
-                sink.error(
-                    IssueType::NotSupported,
-                    here,
-                    format!("schema: '{rt}' is not a resource type of the R4 schema"),
-                );
-                return;
-            }
-            Some(Err(why)) => {
+        if !self.resource_types.contains(rt) {
+            sink.error(
+                IssueType::NotSupported,
+                here,
+                format!("schema: '{rt}' is not a resource type of the R4 schema"),
+            );
+            return;
+        }
+        match &self.validator {
+            Err(why) => {
                 sink.error(
                     IssueType::Processing,
                     here,
@@ -128,8 +103,8 @@ impl SchemaGate {
             }
             // Most resources are valid: the boolean walk is several times
             // cheaper than collecting errors with their locations.
-            Some(Ok(validator)) if validator.is_valid(value) => {}
-            Some(Ok(validator)) => {
+            Ok(validator) if validator.is_valid(value) => {}
+            Ok(validator) => {
                 for error in validator.iter_errors(value) {
                     report(&error, here, sink);
                 }
@@ -179,26 +154,9 @@ impl SchemaGate {
     }
 }
 
-fn collect_refs(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(obj) => {
-            if let Some(name) = obj
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/definitions/"))
-            {
-                out.push(name.to_string());
-            }
-            obj.values().for_each(|v| collect_refs(v, out));
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
-    }
-}
-
 fn report(error: &jsonschema::ValidationError, resource_expr: &str, sink: &mut Sink) {
     let mut expr = resource_expr.to_string();
-    for segment in &error.instance_path {
+    for segment in error.instance_path() {
         match segment {
             LocationSegment::Index(i) => expr.push_str(&format!("[{i}]")),
             LocationSegment::Property(p) => {
@@ -207,7 +165,7 @@ fn report(error: &jsonschema::ValidationError, resource_expr: &str, sink: &mut S
             }
         }
     }
-    let (code, detail) = match &error.kind {
+    let (code, detail) = match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             if let [one] = unexpected.as_slice() {
                 expr.push('.');
@@ -226,7 +184,7 @@ fn report(error: &jsonschema::ValidationError, resource_expr: &str, sink: &mut S
             IssueType::CodeInvalid,
             format!(
                 "{} is not one of {}",
-                clip(&error.instance.to_string()),
+                clip(&error.instance().to_string()),
                 clip(&options.to_string())
             ),
         ),

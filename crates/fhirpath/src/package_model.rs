@@ -105,8 +105,14 @@ impl PackageModel {
             ancestors,
             kind,
         });
-        if let Ok(mut cache) = self.types.write() {
-            cache.insert(type_name.to_string(), facts.clone());
+        // Type names also come from instances (`resourceType`), so only
+        // the definitions' own types are remembered: the cache stays bounded
+        // by the definitions whatever the traffic.
+        let known = facts.kind.is_some() || !facts.ancestors.is_empty();
+        if known {
+            if let Ok(mut cache) = self.types.write() {
+                cache.insert(type_name.to_string(), facts.clone());
+            }
         }
         facts
     }
@@ -174,11 +180,16 @@ impl ModelProvider for PackageModel {
             }
         }
         let loaded = self.load_child(parent, name);
-        if let Ok(mut cache) = self.children.write() {
-            cache
-                .entry(parent.to_string())
-                .or_default()
-                .insert(name.to_string(), loaded.clone());
+        // Only children the definitions have are remembered: a miss may be
+        // an instance's key or type name, which would grow the cache with
+        // the traffic.
+        if loaded.is_some() {
+            if let Ok(mut cache) = self.children.write() {
+                cache
+                    .entry(parent.to_string())
+                    .or_default()
+                    .insert(name.to_string(), loaded.clone());
+            }
         }
         loaded
     }

@@ -20,9 +20,14 @@ pub fn run(
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
     let validator = build_validator(profiles_dir, enforced)?;
+    // One line per resource on each stream: buffered, not a write each.
+    let mut out = std::io::BufWriter::new(out);
+    let mut progress = std::io::BufWriter::new(std::io::stderr().lock());
     let mut all_valid = true;
     for input in inputs(files) {
         let (name, bytes) = input?;
+        // One resource parsed at a time: a large NDJSON file is never held
+        // as parsed JSON all at once.
         for (label, parsed) in resources(&name, &bytes) {
             let issues = match parsed {
                 Ok(resource) => validate(&validator, &resource, profiles),
@@ -38,43 +43,51 @@ pub fn run(
             // Say which input this outcome is about, as a FHIR-valid extension-free field would not.
             outcome["id"] = Value::String(sanitize_id(&label));
             writeln!(out, "{}", serde_json::to_string(&outcome)?)?;
-            eprintln!("{label}: {}", summary(&issues));
+            writeln!(progress, "{label}: {}", summary(&issues))?;
         }
     }
+    out.flush()?;
+    progress.flush()?;
     Ok(all_valid)
 }
 
-/// One JSON document, or NDJSON (one resource a line, numbered in the label).
-/// Read as FHIR JSON (`fhir_core::json`): a duplicate key is an error naming
-/// the element, and numbers keep their text.
-fn resources(name: &str, bytes: &[u8]) -> Vec<(String, Result<Value, Issue>)> {
-    match json::parse(bytes) {
-        Ok(value) => vec![(name.to_owned(), Ok(value))],
-        Err(whole_error) if whole_error.kind != JsonErrorKind::Syntax => {
-            vec![(name.to_owned(), Err(unreadable(&whole_error, None)))]
+type Parsed = (String, Result<Value, Issue>);
+
+/// One JSON document, or NDJSON (one resource a line, numbered in the
+/// label), parsed lazily. Read as FHIR JSON (`fhir_core::json`): a duplicate
+/// key is an error naming the element, and numbers keep their text.
+fn resources<'a>(name: &'a str, bytes: &'a [u8]) -> Box<dyn Iterator<Item = Parsed> + 'a> {
+    let whole_error = match json::parse(bytes) {
+        Ok(value) => return Box::new(std::iter::once((name.to_owned(), Ok(value)))),
+        Err(error) if error.kind != JsonErrorKind::Syntax => {
+            return Box::new(std::iter::once((
+                name.to_owned(),
+                Err(unreadable(&error, None)),
+            )))
         }
-        Err(whole_error) => {
-            let text = String::from_utf8_lossy(bytes);
-            let lines: Vec<(usize, &str)> = text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-                .collect();
-            let first_is_json = lines
-                .first()
-                .is_some_and(|(_, l)| json::parse_str(l).is_ok());
-            if !first_is_json {
-                return vec![(name.to_owned(), Err(unreadable(&whole_error, None)))];
-            }
-            lines
-                .into_iter()
-                .map(|(index, line)| {
-                    let parsed = json::parse_str(line).map_err(|e| unreadable(&e, Some(index + 1)));
-                    (format!("{name}:{}", index + 1), parsed)
-                })
-                .collect()
-        }
+        Err(whole_error) => whole_error,
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let first_is_json = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| json::parse_str(l).is_ok());
+    if !first_is_json {
+        return Box::new(std::iter::once((
+            name.to_owned(),
+            Err(unreadable(&whole_error, None)),
+        )));
     }
+    let lines: Vec<(usize, String)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(index, l)| (index, l.to_owned()))
+        .collect();
+    Box::new(lines.into_iter().map(move |(index, line)| {
+        let parsed = json::parse_str(&line).map_err(|e| unreadable(&e, Some(index + 1)));
+        (format!("{name}:{}", index + 1), parsed)
+    }))
 }
 
 fn unreadable(error: &JsonError, ndjson_line: Option<usize>) -> Issue {

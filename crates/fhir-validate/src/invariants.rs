@@ -331,3 +331,26 @@ fn report(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rooted_texts_are_kept_up_to_the_bound_and_constraints_apart() {
+        let cache = ExpressionCache::default();
+        let text = |i: usize| format!("Patient.contact[{i}].select(name.exists())");
+        for i in 0..MAX_ROOTED_EXPRESSIONS + 10 {
+            assert!(cache.rooted(&text(i)).is_some());
+            let held = cache.rooted.read().map(|m| m.len()).unwrap_or(usize::MAX);
+            assert!(held <= MAX_ROOTED_EXPRESSIONS, "{held} rooted texts held");
+        }
+        assert!(cache.constraint("name.exists()").is_some());
+        assert!(cache.constraint("name.exists(").is_none(), "unparsable");
+        let constraints = cache.constraints.read().map(|m| m.len()).unwrap_or(0);
+        assert_eq!(
+            constraints, 2,
+            "constraints are not dropped with the rooted texts"
+        );
+    }
+}

@@ -136,3 +136,31 @@ fn sanitize_id(label: &str) -> String {
     let tail = trimmed.len().saturating_sub(64);
     trimmed.get(tail..).unwrap_or("input").to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::resources;
+
+    #[test]
+    fn ndjson_lines_are_numbered_and_a_bad_line_is_reported_alone() {
+        let text =
+            b"{\"resourceType\":\"Patient\"}\n\n{\"resourceType\":\n{\"resourceType\":\"Basic\"}\n";
+        let parsed: Vec<_> = resources("f.ndjson", text).collect();
+        let labels: Vec<&str> = parsed.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["f.ndjson:1", "f.ndjson:3", "f.ndjson:4"]);
+        assert!(parsed[0].1.is_ok() && parsed[2].1.is_ok());
+        let error = parsed[1].1.as_ref().expect_err("line 3 is cut short");
+        assert!(error.starts_with("line 3: not valid JSON"), "{error}");
+    }
+
+    #[test]
+    fn one_document_and_garbage_give_one_entry_each() {
+        let one: Vec<_> = resources("a.json", b"{\"resourceType\":\"Patient\"}").collect();
+        assert_eq!(one.len(), 1);
+        assert!(one[0].1.is_ok());
+        let garbage: Vec<_> = resources("b", b"\xff\xfe not json").collect();
+        assert_eq!(garbage.len(), 1);
+        let error = garbage[0].1.as_ref().expect_err("garbage");
+        assert!(error.starts_with("not valid JSON"), "{error}");
+    }
+}

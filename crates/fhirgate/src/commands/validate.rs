@@ -150,7 +150,10 @@ mod tests {
         assert_eq!(labels, ["f.ndjson:1", "f.ndjson:3", "f.ndjson:4"]);
         assert!(parsed[0].1.is_ok() && parsed[2].1.is_ok());
         let error = parsed[1].1.as_ref().expect_err("line 3 is cut short");
-        assert!(error.starts_with("line 3: not valid JSON"), "{error}");
+        assert!(
+            error.diagnostics.starts_with("line 3: not valid JSON"),
+            "{error:?}"
+        );
     }
 
     #[test]
@@ -161,6 +164,6 @@ mod tests {
         let garbage: Vec<_> = resources("b", b"\xff\xfe not json").collect();
         assert_eq!(garbage.len(), 1);
         let error = garbage[0].1.as_ref().expect_err("garbage");
-        assert!(error.starts_with("not valid JSON"), "{error}");
+        assert!(error.diagnostics.starts_with("not valid JSON"), "{error:?}");
     }
 }

@@ -11,7 +11,10 @@ use fhirgate::{commands, open_store, telemetry, Application};
 
 /// glibc's allocator took about a quarter of the server's CPU under MLLP load (many
 /// small JSON values per message, freed on other threads); mimalloc's thread-local
-/// heaps avoid most of that.
+/// heaps avoid most of that. Built with `no_thp`: with transparent huge pages mimalloc
+/// had the kernel zero (and, after each purge, zero again) 2 MiB pages, about half of
+/// the CPU of a whole `fhirgate validate` run and of the server's start-up
+/// (docs/benchmarks/fhir-validate.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

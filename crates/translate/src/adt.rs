@@ -14,6 +14,7 @@ use crate::dtm::V2DateTime;
 use crate::error::{MappingError, Rejection, Unmapped, UnmappedReason};
 use crate::ids::hashed_id;
 use crate::tables::{EncounterUse, EventRow, Scope, Tables};
+use crate::vital_signs;
 
 /// The result of translating one message.
 #[derive(Debug, Clone, PartialEq)]
@@ -220,7 +221,7 @@ impl V2ToFhir {
             .as_ref()
             .map(|id| json!({ "reference": format!("Encounter/{id}") }));
         for other in others {
-            let (kind, id, body) = finish_other(
+            let (kind, id, mut body) = finish_other(
                 other,
                 &patient_id,
                 &patient_ref,
@@ -229,6 +230,9 @@ impl V2ToFhir {
                 &sender,
                 control_id.as_deref(),
             )?;
+            if kind == "Observation" {
+                vital_signs::complete(&mut body, || event_time(message, &msh, &ctx));
+            }
             translated.push(finish(&kind, &id, body));
         }
         // Built by moving each resource in: `json!` would deep-copy every interpolated
@@ -611,6 +615,17 @@ fn sender(message: &Message<'_>, msh: &Segment<'_>) -> String {
 }
 
 /// Decoded text of the first repetition's component.
+/// When the event happened, as a FHIR dateTime: EVN-2 (recorded date/time),
+/// else MSH-7 (the message's date/time).
+fn event_time(message: &Message<'_>, msh: &Segment<'_>, ctx: &Ctx<'_>) -> Option<String> {
+    let text = message
+        .find_segment("EVN", 1)
+        .and_then(|evn| raw_text(&evn, 2, 1))
+        .or_else(|| raw_text(msh, 7, 1))?;
+    let time = V2DateTime::parse(&text).ok()?;
+    Some(time.to_date_time(ctx.fallback_offset.as_deref()).0)
+}
+
 fn raw_text(segment: &Segment<'_>, field: usize, component: usize) -> Option<String> {
     let value = segment.field(field)?.repetition(1)?.component(component)?;
     let text = value.text().ok()?;

@@ -5,7 +5,8 @@
 //! message on MSH-9 ([`adt`]), applies each segment's field rows through the data-type
 //! converters ([`datatypes`], dates in [`dtm`]) into resources ([`assemble`]), gives them
 //! deterministic ids ([`ids`]) and returns a transaction Bundle of `PUT`s plus the list of
-//! values it did not carry ([`error::Unmapped`]), or a [`Rejection`] that says whether the
+//! values it did not carry ([`error::Unmapped`]; `vital_signs` completes OBX vital signs as
+//! the R4 profile requires), or a [`Rejection`] that says whether the
 //! ACK should be AR (unsupported) or AE (content error) and where the problem is.
 
 pub mod adt;
@@ -16,6 +17,7 @@ pub mod dtm;
 pub mod error;
 pub mod ids;
 pub mod tables;
+mod vital_signs;
 
 pub use adt::{Translated, V2ToFhir};
 pub use error::{MappingError, Rejection, Unmapped, UnmappedReason};

@@ -11,12 +11,24 @@ use fhirgate::{commands, open_store, telemetry, Application};
 
 /// glibc's allocator took about a quarter of the server's CPU under MLLP load (many
 /// small JSON values per message, freed on other threads); mimalloc's thread-local
-/// heaps avoid most of that. Built with `no_thp`: with transparent huge pages mimalloc
-/// had the kernel zero (and, after each purge, zero again) 2 MiB pages, about half of
-/// the CPU of a whole `fhirgate validate` run and of the server's start-up
-/// (docs/benchmarks/fhir-validate.md).
+/// heaps avoid most of that. Built with `no_thp` (no `madvise(MADV_HUGEPAGE)` of its
+/// own); `main` also opts the process out of transparent huge pages.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The kernel zeroes a whole 2 MiB page at the first touch of each huge-page
+/// region mimalloc maps or maps again after a purge; a validate run touches a
+/// few hundred MB once, so that zeroing was up to half of its CPU
+/// (docs/benchmarks/fhir-validate.md). mimalloc's `no_thp` feature only stops
+/// its own `madvise`; this opts the whole process out, before the work starts.
+/// Best effort: on a kernel without the call nothing changes.
+fn opt_out_of_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes four integer arguments and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(name = "fhirgate", version, about = "FHIR R4 interoperability gateway")]
@@ -64,6 +76,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    opt_out_of_transparent_huge_pages();
     let cli = Cli::parse();
     let result = Settings::resolve(&cli.common).and_then(|settings| {
         telemetry::init(settings.log_json);

@@ -13,6 +13,7 @@
 use crate::bundle_rules::{is_absolute_url, strip_history, Entry};
 use crate::report::{IssueType, Sink};
 use crate::Engine;
+use fnv::FnvHashMap;
 use serde_json::{Map, Value};
 
 /// Composition elements holding references, with their sub-paths.
@@ -59,8 +60,9 @@ impl Engine {
             );
         }
         section_references(composition, &root, &mut found);
+        let index = EntryIndex::new(entries);
         for (at, reference) in found {
-            self.report_unresolved(entries, first, &at, reference, "document", sink);
+            self.report_unresolved(&index, first, &at, reference, "document", sink);
         }
     }
 
@@ -72,21 +74,22 @@ impl Engine {
         let mut found = Vec::new();
         let root = format!("{expr}.entry[{}].resource", first.index);
         references_at(header.get("focus"), &format!("{root}.focus"), &mut found);
+        let index = EntryIndex::new(entries);
         for (at, reference) in found {
-            self.report_unresolved(entries, first, &at, reference, "message", sink);
+            self.report_unresolved(&index, first, &at, reference, "message", sink);
         }
     }
 
     fn report_unresolved(
         &self,
-        entries: &[Entry],
+        index: &EntryIndex,
         from: &Entry,
         at: &str,
         reference: &str,
         kind: &str,
         sink: &mut Sink,
     ) {
-        match self.resolve_in_bundle(entries, from, reference) {
+        match self.resolve_in_bundle(index, from, reference) {
             Resolved::One => {}
             Resolved::Missing => sink.error(
                 IssueType::NotFound,
@@ -101,38 +104,29 @@ impl Engine {
         }
     }
 
-    fn resolve_in_bundle(&self, entries: &[Entry], from: &Entry, reference: &str) -> Resolved {
+    fn resolve_in_bundle(&self, index: &EntryIndex, from: &Entry, reference: &str) -> Resolved {
         // Local references are resolved against contained resources (ref-1).
         if reference.starts_with('#') {
             return Resolved::One;
         }
         let (target, version) = strip_history(reference);
         let base = from.full_url.and_then(|url| self.restful_base(url));
-        let matches = |entry: &&Entry| -> bool {
-            let full_url = entry.full_url.map(|u| strip_history(u).0);
-            if is_absolute_url(target) {
-                return full_url == Some(target);
+        let mut candidates: Vec<&Entry> = if is_absolute_url(target) {
+            index.with_url(target).to_vec()
+        } else if let Some(base) = base {
+            index.with_url(&format!("{base}/{target}")).to_vec()
+        } else {
+            let mut both: Vec<&Entry> = index.with_url(target).to_vec();
+            if let Some((rt, id)) = target.split_once('/') {
+                both.extend(index.with_type_and_id(rt, id));
             }
-            match base {
-                Some(base) => full_url.is_some_and(|u| {
-                    u.strip_prefix(base)
-                        .and_then(|rest| rest.strip_prefix('/'))
-                        .is_some_and(|rest| rest == target)
-                }),
-                None => {
-                    full_url == Some(target)
-                        || target.split_once('/').is_some_and(|(rt, id)| {
-                            entry.resource_type() == Some(rt) && entry.id() == Some(id)
-                        })
-                }
-            }
+            // An entry found both ways counts once.
+            both.sort_by_key(|e| e.index);
+            both.dedup_by_key(|e| e.index);
+            both
         };
-        let count = entries
-            .iter()
-            .filter(matches)
-            .filter(|e| version.is_none() || e.version_id() == version)
-            .count();
-        match count {
+        candidates.retain(|e| version.is_none() || e.version_id() == version);
+        match candidates.len() {
             0 => Resolved::Missing,
             1 => Resolved::One,
             n => Resolved::Many(n),
@@ -147,6 +141,53 @@ impl Engine {
             .strip_suffix('/')?
             .strip_suffix(rt)?
             .strip_suffix('/')
+    }
+}
+
+/// A Bundle's entries by `fullUrl` (without `_history`) and by type and id,
+/// built once per Bundle: a document may reference every one of its entries,
+/// and Bundles have no entry cap, so each reference is a lookup, not a scan.
+struct EntryIndex<'e, 'v> {
+    by_url: FnvHashMap<&'v str, Vec<&'e Entry<'v>>>,
+    /// By id; the type is checked on lookup.
+    by_id: FnvHashMap<&'v str, Vec<&'e Entry<'v>>>,
+}
+
+impl<'e, 'v> EntryIndex<'e, 'v> {
+    fn new(entries: &'e [Entry<'v>]) -> Self {
+        let mut index = EntryIndex {
+            by_url: FnvHashMap::default(),
+            by_id: FnvHashMap::default(),
+        };
+        for entry in entries {
+            if let Some(url) = entry.full_url {
+                index
+                    .by_url
+                    .entry(strip_history(url).0)
+                    .or_default()
+                    .push(entry);
+            }
+            if let Some(id) = entry.id() {
+                index.by_id.entry(id).or_default().push(entry);
+            }
+        }
+        index
+    }
+
+    fn with_url(&self, url: &str) -> &[&'e Entry<'v>] {
+        self.by_url.get(url).map_or(&[], Vec::as_slice)
+    }
+
+    fn with_type_and_id<'s>(
+        &'s self,
+        rt: &'s str,
+        id: &str,
+    ) -> impl Iterator<Item = &'e Entry<'v>> + 's {
+        let same_id = self.by_id.get(id).map_or(&[][..], Vec::as_slice);
+        same_id
+            .iter()
+            .copied()
+            .filter(move |e| e.resource_type() == Some(rt))
     }
 }
 

@@ -202,13 +202,14 @@ pub(crate) fn entries_of(bundle: &Map<String, Value>) -> Vec<Entry<'_>> {
 
 /// bdl-7: outside history Bundles, no two entries share a fullUrl and a
 /// version (entries without `meta.versionId` share the empty version).
+/// One pass with a map of identities already seen: Bundles have no entry
+/// cap, so comparing every pair would make a large one cost quadratic time.
 fn check_unique_identity(entries: &[Entry], expr: &str, sink: &mut Sink) {
-    for (later, entry) in entries.iter().enumerate() {
+    let mut seen: fnv::FnvHashMap<(&str, Option<&str>), &Entry> = fnv::FnvHashMap::default();
+    for entry in entries {
         let Some(url) = entry.full_url else { continue };
-        let first = entries[..later]
-            .iter()
-            .find(|e| e.full_url == Some(url) && e.version_id() == entry.version_id());
-        if let Some(first) = first {
+        let first = *seen.entry((url, entry.version_id())).or_insert(entry);
+        if !std::ptr::eq(first, entry) {
             sink.error(
                 IssueType::Invariant,
                 &format!("{expr}.entry[{}].fullUrl", entry.index),

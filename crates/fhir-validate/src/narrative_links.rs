@@ -27,7 +27,8 @@ impl Engine {
                 .flatten()
                 .filter_map(|c| c.as_object().and_then(narrative)),
         );
-        let mut anchors = Vec::new();
+        // A set: a narrative may hold many links and anchors.
+        let mut anchors = fnv::FnvHashSet::default();
         for text in divs {
             anchors.extend(attribute_values(text, "id"));
             anchors.extend(attribute_values(text, "name"));
@@ -36,7 +37,7 @@ impl Engine {
             let Some(target) = link.strip_prefix('#') else {
                 continue;
             };
-            if !target.is_empty() && !anchors.contains(&target) {
+            if !target.is_empty() && !anchors.contains(target) {
                 sink.error(
                     IssueType::Value,
                     &format!("{expr}.text.div"),

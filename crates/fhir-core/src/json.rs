@@ -213,16 +213,23 @@ impl Reader<'_> {
                 Ok(value) => value,
                 Err(failure) => return Err(leave_object(failure, &key, &map)),
             };
-            if map.contains_key(&key) {
+            // One hash lookup: the entry says whether the key came before.
+            let duplicate = match map.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                    None
+                }
+                serde_json::map::Entry::Occupied(earlier) => Some(earlier.key().clone()),
+            };
+            if let Some(key) = duplicate {
                 let message = format!(
                     "the key '{key}' appears twice in one object; FHIR JSON allows each \
                      property once"
                 );
                 let mut failure = Failure::new(JsonErrorKind::DuplicateKey, key_at, message);
-                failure.segments.push(Segment::Key(key.clone()));
+                failure.segments.push(Segment::Key(key));
                 return Err(leave_object(failure, "", &map));
             }
-            map.insert(key, value);
             self.skip_whitespace();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,

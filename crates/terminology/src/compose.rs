@@ -246,7 +246,8 @@ impl Terminology {
     }
 
     /// A local CodeSystem by URL (and version when given, falling back to
-    /// the URL alone), parsed once. The cache is keyed by the canonical the
+    /// the URL alone), parsed once. Every entry point that takes a system
+    /// from an instance or a request comes through here. The cache is keyed by the canonical the
     /// definitions answered to, and misses are not cached, so a system or
     /// version named by a request or an instance adds no entry: the cache
     /// is bounded by the loaded CodeSystems.
@@ -263,12 +264,12 @@ impl Terminology {
         let Some((key, resource)) = found else {
             return Ok(None);
         };
-        if let Some(Some(cached)) = self.lock_code_systems().get(key) {
+        if let Some(cached) = self.lock_code_systems().get(key) {
             return Ok(Some(Arc::clone(cached)));
         }
         let index = Arc::new(CodeSystemIndex::from_json(resource.json())?);
         self.lock_code_systems()
-            .insert(key.to_string(), Some(Arc::clone(&index)));
+            .insert(key.to_string(), Arc::clone(&index));
         Ok(Some(index))
     }
 }

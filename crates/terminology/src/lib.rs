@@ -86,7 +86,7 @@ pub enum Subsumption {
 pub struct Terminology {
     defs: Arc<FhirDefinitions>,
     expansions: Mutex<HashMap<String, Arc<Expansion>>>,
-    code_systems: Mutex<HashMap<String, Option<Arc<CodeSystemIndex>>>>,
+    code_systems: Mutex<HashMap<String, Arc<CodeSystemIndex>>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -111,24 +111,8 @@ impl Terminology {
 
     pub(crate) fn lock_code_systems(
         &self,
-    ) -> MutexGuard<'_, HashMap<String, Option<Arc<CodeSystemIndex>>>> {
+    ) -> MutexGuard<'_, HashMap<String, Arc<CodeSystemIndex>>> {
         lock(&self.code_systems)
-    }
-
-    /// The index of a CodeSystem the definitions hold (`url`, or
-    /// `url|version` when a version is given). These entry points take
-    /// systems from instances and requests; a system the definitions lack
-    /// is answered here, so the index cache only ever holds loaded systems.
-    fn held_code_system(
-        &self,
-        url: &str,
-        version: Option<&str>,
-    ) -> Result<Option<Arc<CodeSystemIndex>>, TerminologyError> {
-        let versioned = version.and_then(|v| self.defs.code_system(&format!("{url}|{v}")));
-        if versioned.or_else(|| self.defs.code_system(url)).is_none() {
-            return Ok(None);
-        }
-        self.code_system_index(url, version)
     }
 
     /// Is `code` (of `system`, or of any system when None, as for a `code`
@@ -157,7 +141,7 @@ impl Terminology {
         code: &str,
     ) -> Result<Membership, TerminologyError> {
         let (url, version) = split_version(system);
-        let Some(code_system) = self.held_code_system(url, version)? else {
+        let Some(code_system) = self.code_system_index(url, version)? else {
             return Ok(Membership::Unknown {
                 reason: format!("CodeSystem {system} is not available locally"),
             });
@@ -231,7 +215,7 @@ impl Terminology {
     /// A concept of a local CodeSystem (`system` may be `url|version`).
     pub fn lookup(&self, system: &str, code: &str) -> Option<ConceptInfo> {
         let (url, version) = split_version(system);
-        match self.held_code_system(url, version) {
+        match self.code_system_index(url, version) {
             Ok(code_system) => {
                 let code_system = code_system?;
                 code_system.info(code_system.position(code)?)
@@ -247,7 +231,7 @@ impl Terminology {
     /// to `code_b`. None when the system or either code is not known here.
     pub fn subsumes(&self, system: &str, code_a: &str, code_b: &str) -> Option<Subsumption> {
         let (url, version) = split_version(system);
-        let code_system = self.held_code_system(url, version).ok()??;
+        let code_system = self.code_system_index(url, version).ok()??;
         let (a, b) = (code_system.position(code_a)?, code_system.position(code_b)?);
         Some(if a == b {
             Subsumption::Equivalent

@@ -54,38 +54,34 @@ pub fn run(
 type Parsed = (String, Result<Value, Issue>);
 
 /// One JSON document, or NDJSON (one resource a line, numbered in the
-/// label), parsed lazily. Read as FHIR JSON (`fhir_core::json`): a duplicate
-/// key is an error naming the element, and numbers keep their text.
+/// label), parsed lazily, a line at a time, from the bytes as read. Read as
+/// FHIR JSON (`fhir_core::json`): a duplicate key is an error naming the
+/// element, numbers keep their text, and invalid UTF-8 is an error rather
+/// than replaced.
 fn resources<'a>(name: &'a str, bytes: &'a [u8]) -> Box<dyn Iterator<Item = Parsed> + 'a> {
     let whole_error = match json::parse(bytes) {
         Ok(value) => return Box::new(std::iter::once((name.to_owned(), Ok(value)))),
-        Err(error) if error.kind != JsonErrorKind::Syntax => {
-            return Box::new(std::iter::once((
-                name.to_owned(),
-                Err(unreadable(&error, None)),
-            )))
-        }
-        Err(whole_error) => whole_error,
+        Err(error) => error,
     };
-    let text = String::from_utf8_lossy(bytes);
-    let first_is_json = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .is_some_and(|l| json::parse_str(l).is_ok());
-    if !first_is_json {
+    let mut lines = bytes
+        .split(|byte| *byte == b'\n')
+        .enumerate()
+        .filter(|(_, line)| !line.trim_ascii().is_empty())
+        .peekable();
+    // NDJSON when the first line is a document of its own: it parses, or is
+    // refused only for FHIR's reasons (a duplicate key, too deep) and not
+    // cut short, as the first line of a pretty-printed document is.
+    let first_is_document = lines.peek().is_some_and(|(_, line)| {
+        json::parse(line).map_or_else(|e| e.kind != JsonErrorKind::Syntax, |_| true)
+    });
+    if !first_is_document {
         return Box::new(std::iter::once((
             name.to_owned(),
             Err(unreadable(&whole_error, None)),
         )));
     }
-    let lines: Vec<(usize, String)> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(index, l)| (index, l.to_owned()))
-        .collect();
-    Box::new(lines.into_iter().map(move |(index, line)| {
-        let parsed = json::parse_str(&line).map_err(|e| unreadable(&e, Some(index + 1)));
+    Box::new(lines.map(move |(index, line)| {
+        let parsed = json::parse(line).map_err(|e| unreadable(&e, Some(index + 1)));
         (format!("{name}:{}", index + 1), parsed)
     }))
 }
@@ -165,5 +161,15 @@ mod tests {
         assert_eq!(garbage.len(), 1);
         let error = garbage[0].1.as_ref().expect_err("garbage");
         assert!(error.diagnostics.starts_with("not valid JSON"), "{error:?}");
+    }
+
+    #[test]
+    fn a_refused_first_line_does_not_hide_the_rest_of_an_ndjson_file() {
+        let text = b"{\"resourceType\":\"Patient\",\"gender\":\"male\",\"gender\":\"female\"}\r\n{\"resourceType\":\"Basic\"}\n";
+        let parsed: Vec<_> = resources("f.ndjson", text).collect();
+        assert_eq!(parsed.len(), 2, "{parsed:?}");
+        let error = parsed[0].1.as_ref().expect_err("duplicate key");
+        assert!(error.diagnostics.contains("appears twice"), "{error:?}");
+        assert!(parsed[1].1.is_ok(), "{parsed:?}");
     }
 }

@@ -614,7 +614,6 @@ fn sender(message: &Message<'_>, msh: &Segment<'_>) -> String {
     format!("{}{component}{}", raw(3), raw(4))
 }
 
-/// Decoded text of the first repetition's component.
 /// When the event happened, as a FHIR dateTime: EVN-2 (recorded date/time),
 /// else MSH-7 (the message's date/time).
 fn event_time(message: &Message<'_>, msh: &Segment<'_>, ctx: &Ctx<'_>) -> Option<String> {
@@ -626,6 +625,7 @@ fn event_time(message: &Message<'_>, msh: &Segment<'_>, ctx: &Ctx<'_>) -> Option
     Some(time.to_date_time(ctx.fallback_offset.as_deref()).0)
 }
 
+/// Decoded text of the first repetition's component.
 fn raw_text(segment: &Segment<'_>, field: usize, component: usize) -> Option<String> {
     let value = segment.field(field)?.repetition(1)?.component(component)?;
     let text = value.text().ok()?;

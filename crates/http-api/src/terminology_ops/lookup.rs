@@ -12,7 +12,7 @@ use gateway::GatewayError;
 use serde_json::{json, Value};
 use terminology::{Lookup, LookupResult, Terminology};
 
-use super::{canonical, missing, param, parameters, terminology_error, OpParams};
+use super::{canonical, missing, param, parameters, terminology_error, with_parts, OpParams};
 
 pub fn lookup(
     terms: &Terminology,
@@ -77,7 +77,7 @@ fn output(result: &LookupResult, wanted: &[String]) -> Value {
         if let Some(value) = designation["value"].as_str() {
             parts.push(param("value", "valueString", value));
         }
-        entries.push(json!({"name": "designation", "part": parts}));
+        entries.push(with_parts("designation", parts));
     }
     let is_wanted = |code: &str| wanted.is_empty() || wanted.iter().any(|w| w == code);
     if let Some(definition) = result
@@ -94,8 +94,11 @@ fn output(result: &LookupResult, wanted: &[String]) -> Value {
 }
 
 fn property(code: &str, value_key: &str, value: Value) -> Value {
-    json!({"name": "property", "part": [
-        param("code", "valueCode", code),
-        param("value", value_key, value),
-    ]})
+    with_parts(
+        "property",
+        vec![
+            param("code", "valueCode", code),
+            param("value", value_key, value),
+        ],
+    )
 }

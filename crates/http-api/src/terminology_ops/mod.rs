@@ -118,8 +118,19 @@ pub async fn translate(
 }
 
 /// A `Parameters` resource from its `parameter` entries.
+/// The entries are moved in, not passed through `json!`, whose serialiser
+/// would deep-copy them and rewrite number text.
 fn parameters(entries: Vec<Value>) -> Value {
-    json!({"resourceType": "Parameters", "parameter": entries})
+    let mut answer = json!({"resourceType": "Parameters"});
+    answer["parameter"] = Value::Array(entries);
+    answer
+}
+
+/// One `Parameters.parameter` with `part`s, moved in (see [`parameters`]).
+fn with_parts(name: &str, parts: Vec<Value>) -> Value {
+    let mut entry = json!({"name": name});
+    entry["part"] = Value::Array(parts);
+    entry
 }
 
 /// One `Parameters.parameter` with a `value[x]`.

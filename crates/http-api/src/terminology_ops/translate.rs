@@ -8,11 +8,12 @@
 //! `concept`, `source` = the map's URL).
 
 use gateway::GatewayError;
-use serde_json::{json, Value};
+use serde_json::Value;
 use terminology::{MapMatch, Terminology, TranslateQuery};
 
 use super::{
-    canonical, coding_json, missing, param, parameters, terminology_error, Coding, OpParams,
+    canonical, coding_json, missing, param, parameters, terminology_error, with_parts, Coding,
+    OpParams,
 };
 
 pub fn translate(
@@ -127,7 +128,7 @@ fn output(codings: &[Coding], matches: &[MapMatch]) -> Value {
             parts.push(param("concept", "valueCoding", concept));
         }
         parts.push(param("source", "valueUri", found.concept_map.as_str()));
-        entries.push(json!({"name": "match", "part": parts}));
+        entries.push(with_parts("match", parts));
     }
     parameters(entries)
 }

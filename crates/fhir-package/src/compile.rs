@@ -25,24 +25,32 @@ const FHIRPATH_SYSTEM_PREFIX: &str = "http://hl7.org/fhirpath/";
 /// as the JSON is scanned makes compiling several times faster than going
 /// through the whole resource as a `Value`.
 #[derive(Deserialize)]
-struct SnapshotOnly {
-    snapshot: Option<Snapshot>,
+pub(crate) struct SnapshotOnly {
+    pub(crate) snapshot: Option<Snapshot>,
 }
 
 #[derive(Deserialize)]
-struct Snapshot {
-    element: Vec<Value>,
+pub(crate) struct Snapshot {
+    pub(crate) element: Vec<Value>,
 }
 
 pub(crate) fn compile_tree(sd: &StructureDefinition) -> Result<ElementTree, ElementTreeError> {
     let url = sd.url().to_string();
-    let parsed: SnapshotOnly = serde_json::from_str(sd.resource.raw_json()).map_err(|error| {
-        ElementTreeError::InvalidDefinition {
-            url: url.clone(),
-            message: format!("snapshot: {error}"),
+    // A definition published without a snapshot has none to read.
+    let published = match sd.has_snapshot {
+        true => {
+            let parsed: SnapshotOnly =
+                serde_json::from_str(sd.resource.raw_json()).map_err(|error| {
+                    ElementTreeError::InvalidDefinition {
+                        url: url.clone(),
+                        message: format!("snapshot: {error}"),
+                    }
+                })?;
+            parsed.snapshot
         }
-    })?;
-    let elements = match (parsed.snapshot, sd.generated_snapshot()) {
+        false => None,
+    };
+    let elements = match (published, sd.generated_snapshot()) {
         (Some(snapshot), _) if !snapshot.element.is_empty() => snapshot.element,
         (_, Some(Err(error))) => return Err(error.clone()),
         (_, Some(Ok(generated))) => serde_json::from_str(generated).map_err(|error| {

@@ -26,6 +26,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::compile::SnapshotOnly;
 use crate::definitions::FhirDefinitions;
 use crate::error::ElementTreeError;
 use crate::resource::{Derivation, StructureDefinition};
@@ -45,14 +46,15 @@ pub(crate) struct Generator<'a> {
     visiting: Vec<String>,
 }
 
+/// Only the differential is read (the snapshot side is
+/// `compile::SnapshotOnly`), borrowing the definition rather than copying it.
 #[derive(Deserialize)]
-struct ElementLists {
-    snapshot: Option<ElementList>,
-    differential: Option<ElementList>,
+struct DifferentialOnly {
+    differential: Option<Differential>,
 }
 
 #[derive(Deserialize)]
-struct ElementList {
+struct Differential {
     element: Vec<Value>,
 }
 
@@ -129,8 +131,12 @@ fn snapshot_elements(
     let invalid =
         |error: serde_json::Error| failure(sd.url(), sd.type_name.clone(), error.to_string());
     if sd.has_snapshot {
-        let lists: ElementLists = serde_json::from_str(sd.resource.raw_json()).map_err(invalid)?;
-        return Ok(lists.snapshot.map(|list| list.element).unwrap_or_default());
+        let published: SnapshotOnly =
+            serde_json::from_str(sd.resource.raw_json()).map_err(invalid)?;
+        return Ok(published
+            .snapshot
+            .map(|list| list.element)
+            .unwrap_or_default());
     }
     let text = generated_snapshot(defs, sd, visiting)?;
     serde_json::from_str(&text).map_err(invalid)
@@ -167,7 +173,7 @@ fn generate(
     let base_elements = snapshot_elements(defs, base, visiting.clone())?;
     let base_root = parse_elements(&base_elements)
         .map_err(|error| failure(base_url, error.element, error.reason))?;
-    let lists: ElementLists = serde_json::from_value(structure.clone())
+    let lists = DifferentialOnly::deserialize(structure)
         .map_err(|error| failure(url, type_name, format!("differential: {error}")))?;
     let differential = lists
         .differential
